@@ -1,0 +1,129 @@
+"""The `sasaeai` command: parse options, call the library, print, pick the exit code."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import messages
+from .errors import LedgerError, SasaeaiError
+from .findings import ERROR, INFO, SEVERITY_JA, WARNING, Report
+from .rules import fiscal_year_label
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+
+class _Group(click.Group):
+    """Turns user-caused failures into one Japanese line and exit 2; --debug shows the traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SasaeaiError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"エラー: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("中断しました。", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # a bug of ours; the user still gets a sentence, not a traceback
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"エラー: 予期しない問題が起きました（{type(exc).__name__}: {exc}）。"
+                       "--debug を付けて実行すると詳細が表示されます。", err=True)
+            ctx.exit(EXIT_FAILED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="エラー時にトレースバックを表示します。")
+@click.version_option(package_name="sasaeai")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """sasaeai（支え合い）: 生活支援体制整備事業の台帳から通知・議事録・報告書を作ります。
+
+    \b
+    例:
+      sasaeai init 台帳.xlsx
+      sasaeai check samples/aoba_ledger.xlsx --fiscal-year 2026
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+@main.command()
+@click.argument("ledger", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="既にあるファイルを上書きします。")
+def init(ledger: str, force: bool) -> None:
+    """空の台帳 LEDGER を作ります（全シート・見出し・選択肢・入力メモ付き）。
+
+    \b
+    例:
+      sasaeai init 台帳.xlsx
+      sasaeai init 台帳.xlsx --force
+    """
+    from .blank_ledger import write_blank_ledger
+
+    path = write_blank_ledger(ledger, force=force)
+    click.echo(messages.INIT_DONE.format(path=path))
+
+
+@main.command()
+@click.argument("ledger", type=click.Path())
+@click.option("--fiscal-year", type=click.IntRange(1989, 2200), default=None,
+              help="警告を判定する年度（西暦。例: 2026 = 令和8年度）。既定は今日の年度。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="出力形式。")
+@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) -> None:
+    """台帳 LEDGER を点検し、問題を シート!セル の位置付きで表示します。
+
+    終了コード: 0 = エラーなし、1 = エラーあり、2 = 台帳を読めなかった。
+
+    \b
+    例:
+      sasaeai check samples/aoba_ledger.xlsx --fiscal-year 2026
+      sasaeai check 台帳.xlsx --format json > 点検結果.json
+    """
+    from .check import check as run_check
+
+    try:
+        report = run_check(ledger, fiscal_year, password)
+    except LedgerError as exc:
+        if fmt == "json":
+            click.echo(json.dumps({"ledger": ledger, "fatal": {
+                "code": exc.code, "sheet": exc.sheet, "cell": exc.cell, "message": exc.message}},
+                ensure_ascii=False, indent=2))
+        raise
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report))
+    sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
+
+
+def format_report(report: Report) -> str:
+    """The text form of a report: grouped by sheet, one finding a line, a summary last."""
+    lines = [messages.CHECK_HEADER.format(path=report.path, fy=fiscal_year_label(report.fiscal_year)), ""]
+    current = None
+    for f in report.findings:
+        if f.sheet != current:
+            if current is not None:
+                lines.append("")
+            current = f.sheet
+            lines.append(messages.CHECK_SHEET.format(sheet=f.sheet) if f.sheet else messages.CHECK_WORKBOOK)
+        source = f" ［ガイドブック {f.section}］" if f.section else ""
+        lines.append(f"  {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）{source}")
+    if report.findings:
+        lines.append("")
+    else:
+        lines.append(messages.CHECK_CLEAN)
+    lines.append(messages.CHECK_SUMMARY.format(
+        errors=report.count(ERROR), warnings=report.count(WARNING), infos=report.count(INFO)))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

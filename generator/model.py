@@ -1,0 +1,286 @@
+"""The domain model: what the ledger says, typed, with no openpyxl in sight.
+
+Every record remembers the row it came from; `Ledger.where()` turns a record
+and a field into a `シート!セル` location for findings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import ClassVar, Iterator
+
+Date = dt.date
+Time = dt.time
+
+
+@dataclass(slots=True, kw_only=True)
+class Record:
+    """A ledger row. `row` is the 1-based worksheet row; 0 for records not from a sheet."""
+
+    SHEET: ClassVar[str] = ""
+    row: int = 0
+    extra: dict[str, object] | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Info:
+    """The 基本情報 sheet."""
+
+    municipality: str = ""
+    prefecture: str = ""
+    mayor_title: str = ""
+    mayor_name: str = ""
+    seal_omitted: str = "はい"
+    department: str = ""
+    contact_person: str = ""
+    phone: str = ""
+    fax: str = ""
+    email: str = ""
+    postal_code: str = ""
+    address: str = ""
+    vision: str = ""
+    notice_days: int = 30
+    reply_days: int = 10
+    date_style: str = "和暦"
+
+
+@dataclass(slots=True, kw_only=True)
+class Area(Record):
+    SHEET: ClassVar[str] = "圏域"
+    area_id: str = ""
+    name: str = ""
+    layer: int | None = None
+    kind: str = ""
+    districts: tuple[str, ...] = ()
+    population: int | None = None
+    elderly: int | None = None
+    remarks: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class Coordinator(Record):
+    SHEET: ClassVar[str] = "生活支援コーディネーター"
+    sc_id: str = ""
+    name: str = ""
+    kana: str = ""
+    layer: int | None = None
+    area_id: str = ""
+    org: str = ""
+    org_kind: str = ""
+    start: Date | None = None
+    end: Date | None = None
+    phone: str = ""
+    email: str = ""
+
+    def in_office(self, first: Date, last: Date) -> bool:
+        """True when the SC serves on at least one day of first..last."""
+        return (self.start is None or self.start <= last) and (self.end is None or self.end >= first)
+
+
+@dataclass(slots=True, kw_only=True)
+class Council(Record):
+    SHEET: ClassVar[str] = "協議体"
+    council_id: str = ""
+    name: str = ""
+    layer: int | None = None
+    area_id: str = ""
+    established: Date | None = None
+    chair_id: str = ""
+    secretariat: str = ""
+    target_meetings: int = 6
+    openness: str = ""
+    remarks: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class Member(Record):
+    SHEET: ClassVar[str] = "構成員"
+    member_id: str = ""
+    council_id: str = ""
+    name: str = ""
+    kana: str = ""
+    honorific: str = "様"
+    org: str = ""
+    org_kind: str = ""
+    position: str = ""
+    role: str = ""
+    postal_code: str = ""
+    address1: str = ""
+    address2: str = ""
+    phone: str = ""
+    email: str = ""
+    delivery: str = ""
+    start: Date | None = None
+    end: Date | None = None
+
+    def in_office_on(self, day: Date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or self.end >= day)
+
+    def in_office(self, first: Date, last: Date) -> bool:
+        return (self.start is None or self.start <= last) and (self.end is None or self.end >= first)
+
+
+@dataclass(slots=True, kw_only=True)
+class Meeting(Record):
+    SHEET: ClassVar[str] = "会議"
+    meeting_id: str = ""
+    council_id: str = ""
+    number: int | None = None
+    date: Date | None = None
+    start: Time | None = None
+    end: Time | None = None
+    place: str = ""
+    place_address: str = ""
+    agenda: tuple[str, ...] = ()
+    bring: str = ""
+    form: str = ""
+    facilitator: str = ""
+    doc_number: str = ""
+    notice_date: Date | None = None
+    reply_by: Date | None = None
+    state: str = "予定"
+    remarks: str = ""
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state == "中止"
+
+
+@dataclass(slots=True, kw_only=True)
+class Attendance(Record):
+    SHEET: ClassVar[str] = "出欠"
+    meeting_id: str = ""
+    member_id: str = ""
+    answer: str = ""
+    proxy: str = ""
+    opinion: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class MeetingRecord(Record):
+    SHEET: ClassVar[str] = "協議記録"
+    meeting_id: str = ""
+    kind: str = ""
+    content: str = ""
+    owner: str = ""
+    due: Date | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class LocalIssue(Record):
+    SHEET: ClassVar[str] = "地域課題・資源"
+    issue_id: str = ""
+    area_id: str = ""
+    kind: str = ""
+    content: str = ""
+    source: str = ""
+    found: Date | None = None
+    stage: str = ""
+    activity_id: str = ""
+    remarks: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class Activity(Record):
+    SHEET: ClassVar[str] = "住民主体の活動"
+    activity_id: str = ""
+    name: str = ""
+    kind: str = ""
+    area_id: str = ""
+    start: Date | None = None
+    end: Date | None = None
+    frequency: str = ""
+    times: int | None = None
+    participants: int | None = None
+    helpers: int | None = None
+    support: tuple[str, ...] = ()
+    remarks: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class CareConference(Record):
+    SHEET: ClassVar[str] = "地域ケア会議"
+    date: Date | None = None
+    area_id: str = ""
+    kind: str = ""
+    sc_attended: str = ""
+    issues: tuple[str, ...] = ()
+    meeting_id: str = ""
+    remarks: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class Goal(Record):
+    SHEET: ClassVar[str] = "目標"
+    fiscal_year: int | None = None
+    term: str = ""
+    goal: str = ""
+    indicator: str = ""
+    target: str = ""
+    actual: str = ""
+    evaluation: str = ""
+    review: str = ""
+
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    "areas": Area,
+    "coordinators": Coordinator,
+    "councils": Council,
+    "members": Member,
+    "meetings": Meeting,
+    "attendance": Attendance,
+    "records": MeetingRecord,
+    "issues": LocalIssue,
+    "activities": Activity,
+    "care_conferences": CareConference,
+    "goals": Goal,
+}
+
+
+@dataclass(kw_only=True)
+class Ledger:
+    """Everything the ledger holds, plus where each value came from."""
+
+    path: str = ""
+    info: Info = field(default_factory=Info)
+    info_cells: dict[str, str] = field(default_factory=dict)  # field -> "B4"
+    areas: list[Area] = field(default_factory=list)
+    coordinators: list[Coordinator] = field(default_factory=list)
+    councils: list[Council] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+    attendance: list[Attendance] = field(default_factory=list)
+    records: list[MeetingRecord] = field(default_factory=list)
+    issues: list[LocalIssue] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    care_conferences: list[CareConference] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    # sheet name -> field -> column letter, for locations.
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Sheets present in the workbook (optional ones may be absent).
+    sheets_present: set[str] = field(default_factory=set)
+
+    def where(self, record: Record, field_name: str | None = None) -> tuple[str, str]:
+        """(sheet, cell) of a record's field; cell is 'H12', or '12:12' for the whole row."""
+        sheet = record.SHEET
+        letter = self.columns.get(sheet, {}).get(field_name) if field_name else None
+        if letter and record.row:
+            return sheet, f"{letter}{record.row}"
+        return sheet, (f"{record.row}:{record.row}" if record.row else "")
+
+    def info_where(self, field_name: str) -> tuple[str, str]:
+        return "基本情報", self.info_cells.get(field_name, "")
+
+    def all_records(self) -> Iterator[Record]:
+        for key in RECORD_TYPES:
+            yield from getattr(self, key)
+
+    # Lookups used by rules and documents; built on first use.
+    def index(self, key: str, id_field: str) -> dict[str, Record]:
+        """First record per ID (duplicates are a finding, not a lookup ambiguity)."""
+        result: dict[str, Record] = {}
+        for record in getattr(self, key):
+            value = getattr(record, id_field)
+            if value and value not in result:
+                result[value] = record
+        return result

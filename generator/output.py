@@ -1,0 +1,70 @@
+"""Writing output files: atomically, and the same bytes for the same input."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from . import messages
+from .errors import OutputError
+
+# Zip entries carry a timestamp; a fixed one makes reruns byte-identical.
+FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`.
+
+    A reader (or a crash) sees the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(messages.INIT_CANNOT_WRITE.format(path=path, error=exc.strerror)) from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise OutputError(messages.INIT_CANNOT_WRITE.format(path=path, error=exc.strerror)) from exc
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
+
+
+def normalize_zip(data: bytes) -> bytes:
+    """Rewrite an Office package with fixed zip and document times, entry order kept.
+
+    openpyxl and python-docx stamp 'now' into docProps/core.xml; the same input
+    must give the same bytes, so those stamps become a fixed instant.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_TIMES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            target.writestr(entry, content)
+    return out.getvalue()
