@@ -46,15 +46,3 @@ def fiscal_year_era(year: int) -> str:
 def holiday_name(day: dt.date) -> str | None:
     """The national holiday on `day` (振替休日 included), or None."""
     return jpholiday.is_holiday_name(day)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day `months` later, clamped to the month's end (1/31 + 1 -> 2/28)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

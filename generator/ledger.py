@@ -55,11 +55,34 @@ def read_workbook_bytes(path: str | Path, password: str | None = None) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, EOFError, ValueError):
+            if "xl/workbook.xml" not in names:
+                raise LedgerError("file-unreadable", messages.FILE_NOT_WORKBOOK.format(path=name))
+            unsafe = any(_declares_doctype(archive, part) for part in names
+                         if part.endswith((".xml", ".rels")))
+    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error):
         raise LedgerError("file-unreadable", messages.FILE_BROKEN.format(path=name)) from None
-    if "xl/workbook.xml" not in names:
-        raise LedgerError("file-unreadable", messages.FILE_NOT_WORKBOOK.format(path=name))
+    if unsafe:
+        raise LedgerError("file-unreadable", messages.FILE_UNSAFE_XML.format(path=name))
     return data
+
+
+_PROLOG_LIMIT = 65536
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _declares_doctype(archive: zipfile.ZipFile, part: str) -> bool:
+    """True when an XML part has a DOCTYPE (entity definitions) before its root.
+
+    Office never writes one. defusedxml refuses them in the parts openpyxl
+    streams, but openpyxl parses workbook.xml with lxml when lxml is present,
+    which leaves entities unexpanded instead of refusing; one rule for every
+    part is simpler to trust. Only the head of each part is decompressed.
+    """
+    with archive.open(part) as stream:
+        head = stream.read(_PROLOG_LIMIT)
+    root = _ROOT_START.search(head)
+    prolog = head[: root.start()] if root else head
+    return b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog
 
 
 def _decrypt(data: bytes, name: str, password: str | None) -> bytes:

@@ -13,7 +13,7 @@ from typing import Iterable
 from . import messages as M
 from . import schema
 from .findings import Finding, Report, finding
-from .japanese import add_months, fiscal_year_era, fiscal_year_range, holiday_name
+from .japanese import fiscal_year_era, fiscal_year_range, holiday_name
 from .model import Council, Ledger, Meeting, Member, Record
 
 # Resident-close kinds of organisation (第1節3(3): 住民代表や当事者に近いメンバー).
@@ -214,7 +214,9 @@ class _Checker:
             for prev, nxt in zip(meetings, meetings[1:]):
                 if not self.first <= nxt.date <= self.last:
                     continue
-                if nxt.date > add_months(prev.date, MAX_GAP_MONTHS):
+                # Calendar months, not days: "the third Wednesday of every other
+                # month" is the advice followed, though 7/15 -> 9/16 is 63 days.
+                if _month_number(nxt.date) - _month_number(prev.date) > MAX_GAP_MONTHS:
                     self.add("meeting-gap", nxt, "date", M.MEETING_GAP.format(
                         council=council.name if council else council_id, prev=_show(prev.date),
                         next=_show(nxt.date), days=(nxt.date - prev.date).days))
@@ -264,7 +266,9 @@ class _Checker:
         if chair is None or chair.council_id != council.council_id:
             return  # already an id-unknown error
         why = None
-        if chair.org_kind == "行政":
+        if not chair.in_office(self.first, self.last):
+            why = "退任済み"
+        elif chair.org_kind == "行政":
             why = "行政"
         elif council.secretariat and chair.org and _same(chair.org, council.secretariat):
             why = "事務局"
@@ -310,6 +314,10 @@ def _show(value: object) -> str:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     return str(value)
+
+
+def _month_number(day: dt.date) -> int:
+    return day.year * 12 + day.month
 
 
 def _day_off(day: dt.date) -> str | None:

@@ -260,10 +260,9 @@ def _choice_index(choices: tuple[str, ...]) -> dict[str, str]:
         # '地縁組織' finds '地縁組織（自治会・町会）'; '総合事業' finds '総合事業（サービスB）'.
         short = re.sub(r"\(.*\)$", "", key)
         index.setdefault(short, choice)
-        # '①共有・見える化' is also found as '①', '1' or '共有・見える化'.
-        if key[:1] in "①②③④⑤":
-            number = str("①②③④⑤".index(key[0]) + 1)
-            index.setdefault(key[0], choice)
+        # '①共有・見える化' is also found as '①', '1' or '共有・見える化' (NFKC makes ① a 1).
+        if choice[:1] in "①②③④⑤":
+            number = str("①②③④⑤".index(choice[0]) + 1)
             index.setdefault(number, choice)
             index.setdefault(key[1:], choice)
     return index
