@@ -104,6 +104,126 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) 
     sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
 
 
+@main.command()
+@click.argument("ledger", type=click.Path())
+@click.option("--meeting", "meeting_id", default=None, help="この会議IDの会議だけ作ります。")
+@click.option("--month", default=None, help="この月（YYYY-MM）に開催する会議をすべて作ります。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="出力先フォルダ。")
+@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+              help="編集したテンプレートのフォルダ（sasaeai templates export で作成）。")
+@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+def invitations(ledger: str, meeting_id: str | None, month: str | None, out_dir: str,
+                templates_dir: str | None, password: str | None) -> None:
+    """会議の開催通知（出欠回答票付き）・印刷用一式・宛名ラベル・送付リストを作ります。
+
+    会議ごとにフォルダを作り、送付方法が「不要」以外で開催日に在任中の構成員全員に
+    通知を1通ずつ作ります。台帳にエラーがある会議は作らず、そのエラーを表示します
+    （その場合の終了コードは 1）。
+
+    \b
+    例:
+      sasaeai invitations samples/aoba_ledger.xlsx --month 2026-12 --out 出力
+      sasaeai invitations 台帳.xlsx --meeting C0-05 --out 出力 --templates 私のテンプレート
+    """
+    from .check import load_and_check
+    from .errors import UsageError
+    from .invitations import Templates, plan_meeting, select_meetings, write_meeting
+
+    if bool(meeting_id) == bool(month):
+        raise UsageError(messages.MEETING_OR_MONTH)
+    model, report = load_and_check(ledger, None, password)
+    meetings = select_meetings(model, meeting_id, month)
+    if not meetings:
+        click.echo(messages.INVITATIONS_NONE)
+        return
+    plans = [plan_meeting(model, report, m) for m in meetings]
+    templates = Templates(templates_dir)
+    total = sum(len(p.recipients) for p in plans if not p.skip_reason)
+    results = []
+    with click.progressbar(length=total, label=messages.PROGRESS_LETTERS, file=sys.stderr) as bar:
+        for plan in plans:
+            results.append(write_meeting(model, plan, out_dir, templates, bar.update))
+    click.echo(format_invitation_summary(results))
+    sys.exit(EXIT_FINDINGS if any(r.plan.blocking for r in results) else EXIT_OK)
+
+
+def format_invitation_summary(results) -> str:
+    """Per meeting what was made or why not, the errors that stopped it, and a total line."""
+    from .japanese import format_date
+
+    lines = []
+    for r in results:
+        plan, meeting = r.plan, r.plan.meeting
+        date = format_date(meeting.date) if meeting.date else "日付不明"
+        if plan.skip_reason:
+            lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=date, detail=plan.skip_reason))
+            for f in plan.blocking:
+                lines.append(f"  {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）")
+        else:
+            lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=date, detail=messages.INVITATIONS_MADE.format(
+                letters=len(r.letters), post=r.count("郵送"), mail=r.count("メール"), hand=r.count("手渡し"),
+                labels=r.count("郵送"), folder=r.folder)))
+    made = [r for r in results if not r.plan.skip_reason]
+    lines.append("")
+    lines.append(messages.INVITATIONS_TOTAL.format(meetings=len(results), made=len(made),
+                                                   skipped=len(results) - len(made),
+                                                   letters=sum(len(r.letters) for r in made)))
+    return "\n".join(lines)
+
+
+@main.group()
+def templates() -> None:
+    """Word テンプレートの書き出しと点検。
+
+    \b
+    例:
+      sasaeai templates export 私のテンプレート
+      sasaeai templates check 私のテンプレート
+    """
+
+
+@templates.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="既にあるファイルを上書きします。")
+def templates_export(folder: str, force: bool) -> None:
+    """既定のテンプレートを FOLDER に書き出します（Word で編集して --templates で使います）。
+
+    \b
+    例:
+      sasaeai templates export 私のテンプレート
+    """
+    from .templates import export
+
+    for path in export(folder, force):
+        click.echo(messages.TEMPLATES_EXPORTED.format(path=path))
+
+
+@templates.command("check")
+@click.argument("folder", type=click.Path(file_okay=False))
+def templates_check(folder: str) -> None:
+    """FOLDER のテンプレートが使う変数のうち、存在しないものを報告します。
+
+    終了コード: 0 = 問題なし、1 = 使えない変数あり、2 = テンプレートを読めない。
+
+    \b
+    例:
+      sasaeai templates check 私のテンプレート
+    """
+    from .templates import TEMPLATES, check_templates
+
+    bad = False
+    for result in check_templates(folder):
+        file = result.path.name
+        if result.unknown:
+            bad = True
+            click.echo(messages.TEMPLATES_UNKNOWN.format(name=TEMPLATES[result.name][1], file=file,
+                                                         vars="、".join(result.unknown)))
+            click.echo(messages.TEMPLATES_AVAILABLE.format(vars="、".join(result.available)))
+        else:
+            click.echo(messages.TEMPLATES_OK.format(name=TEMPLATES[result.name][1], file=file))
+    sys.exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
 def format_report(report: Report) -> str:
     """The text form of a report: grouped by sheet, one finding a line, a summary last."""
     lines = [messages.CHECK_HEADER.format(path=report.path, fy=fiscal_year_label(report.fiscal_year)), ""]

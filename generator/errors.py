@@ -30,3 +30,7 @@ class UsageError(SasaeaiError):
 
 class OutputError(SasaeaiError):
     """An output file or folder that cannot be written."""
+
+
+class TemplateError(SasaeaiError):
+    """A .docx template that cannot be read, compiled or rendered."""

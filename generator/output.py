@@ -68,3 +68,34 @@ def normalize_zip(data: bytes) -> bytes:
                 content = _CORE_TIMES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
             target.writestr(entry, content)
     return out.getvalue()
+
+
+_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?$", re.I)
+
+
+def safe_filename(text: str, max_length: int = 80) -> str:
+    """A file or folder name from user text that Windows accepts and that cannot leave its folder.
+
+    Path separators, reserved characters and control characters become '_';
+    trailing dots and spaces (which Windows drops) go; reserved device names
+    (CON, NUL, COM1 …) get a leading '_'; '.' and '..' cannot result.
+    """
+    name = _UNSAFE_NAME.sub("_", text).strip().rstrip(". ")
+    name = re.sub(r"\s+", " ", name)
+    if len(name) > max_length:
+        name = name[:max_length].rstrip(". ")
+    if not name or set(name) <= {"."}:
+        name = "_"
+    if _RESERVED.match(name):
+        name = "_" + name
+    return name
+
+
+def inside(folder: str | Path, *parts: str) -> Path:
+    """folder/parts..., refusing any result outside folder."""
+    base = Path(folder).resolve()
+    path = base.joinpath(*parts).resolve()
+    if path != base and base not in path.parents:
+        raise OutputError(f"出力先 {base} の外には書き込めません: {path}")
+    return path

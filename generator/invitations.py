@@ -1,0 +1,210 @@
+"""Invitation letters for meetings: who gets one, and every file a meeting needs.
+
+Per meeting, into its own folder: one letter (+ RSVP form) per recipient, a
+combined file of the paper letters for printing, 宛名ラベル for the posted
+ones, and 送付リスト.xlsx. A meeting whose records have errors is not made at
+all - half a mailing is how a letter gets lost.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import messages
+from .blank_ledger import workbook_bytes
+from .context import letter_context, labels_context, meeting_title, posting_date
+from .errors import UsageError
+from .findings import ERROR, Finding, Report
+from .japanese import format_date, format_postal
+from .model import Council, Ledger, Meeting, Member
+from .output import atomic_write, inside, safe_filename
+from .render import CompiledTemplate
+from .templates import template_path
+
+PAPER = ("郵送", "手渡し")
+LETTER_FOLDER = "通知"
+COMBINED_NAME = "印刷用_通知一式.docx"
+LABELS_NAME = "宛名ラベル.docx"
+SENDLIST_NAME = "送付リスト.xlsx"
+
+
+@dataclass
+class MeetingPlan:
+    """What one meeting's mailing will be, before anything is written."""
+
+    meeting: Meeting
+    council: Council | None
+    recipients: list[Member] = field(default_factory=list)
+    blocking: list[Finding] = field(default_factory=list)
+    skip_reason: str = ""
+
+    @property
+    def folder(self) -> str:
+        council = self.council.name if self.council else self.meeting.council_id
+        number = f"_第{self.meeting.number}回" if self.meeting.number else ""
+        return safe_filename(f"{self.meeting.meeting_id}_{council}{number}")
+
+    @property
+    def title(self) -> str:
+        return meeting_title(self.council, self.meeting) if self.council else self.meeting.meeting_id
+
+    def letter_name(self, index: int, member: Member) -> str:
+        return safe_filename(f"{index:03d}_{member.member_id}_{member.name}") + ".docx"
+
+
+@dataclass
+class MeetingResult:
+    plan: MeetingPlan
+    folder: Path | None = None
+    letters: list[Path] = field(default_factory=list)
+    combined: Path | None = None
+    labels: Path | None = None
+    sendlist: Path | None = None
+
+    def count(self, delivery: str) -> int:
+        return sum(1 for m in self.plan.recipients if m.delivery == delivery)
+
+
+def select_meetings(ledger: Ledger, meeting_id: str | None = None, month: str | None = None) -> list[Meeting]:
+    """The meetings named by --meeting ID or --month YYYY-MM, in date order."""
+    if meeting_id:
+        found = [m for m in ledger.meetings if m.meeting_id == meeting_id]
+        if not found:
+            raise UsageError(messages.MEETING_UNKNOWN.format(id=meeting_id))
+        return found[:1]
+    year, mon = parse_month(month)
+    chosen = [m for m in ledger.meetings if m.date and (m.date.year, m.date.month) == (year, mon)]
+    return sorted(chosen, key=lambda m: (m.date, m.start or dt.time(0), m.row))
+
+
+def parse_month(text: str | None) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", (text or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise UsageError(messages.MONTH_FORMAT.format(value=text))
+    return int(match.group(1)), int(match.group(2))
+
+
+def recipients(ledger: Ledger, meeting: Meeting) -> list[Member]:
+    """Members of the meeting's council, in office on its day, who take a letter."""
+    if meeting.date is None:
+        return []
+    return [m for m in ledger.members
+            if m.council_id == meeting.council_id and m.delivery and m.delivery != "不要"
+            and m.in_office_on(meeting.date)]
+
+
+def plan_meeting(ledger: Ledger, report: Report, meeting: Meeting) -> MeetingPlan:
+    council = ledger.index("councils", "council_id").get(meeting.council_id)
+    plan = MeetingPlan(meeting=meeting, council=council)
+    if meeting.cancelled:
+        plan.skip_reason = messages.SKIP_CANCELLED
+        return plan
+    # Rows this meeting's letters are made from: 基本情報, the meeting, its council,
+    # and every member row of the council (or of no readable council: it could be one).
+    member_rows = {m.row for m in ledger.members if m.council_id in (meeting.council_id, "")}
+    rows = {"会議": {meeting.row}, "構成員": member_rows}
+    if council:
+        rows["協議体"] = {council.row}
+    plan.blocking = [f for f in report.findings if f.severity == ERROR and (
+        f.sheet == "基本情報" or f.sheet in rows and _row(f.cell) in rows[f.sheet])]
+    if council is None and not plan.blocking:
+        plan.blocking = [f for f in report.findings if f.sheet == "会議" and _row(f.cell) == meeting.row]
+    if plan.blocking or council is None:
+        plan.skip_reason = messages.SKIP_ERRORS
+        return plan
+    plan.recipients = recipients(ledger, meeting)
+    if not plan.recipients:
+        plan.skip_reason = messages.SKIP_NO_RECIPIENTS
+    return plan
+
+
+def _row(cell: str) -> int:
+    digits = "".join(ch for ch in cell.split(":")[0] if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+class Templates:
+    """The compiled templates of one run: each prepared once, used for every letter."""
+
+    def __init__(self, custom_dir: str | Path | None = None):
+        self.invitation = CompiledTemplate(template_path("invitation", custom_dir))
+        self.labels = CompiledTemplate(template_path("labels", custom_dir))
+
+
+def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templates: Templates,
+                  advance: Callable[[int], None] = lambda n: None) -> MeetingResult:
+    """Write every file of one planned meeting; `advance(n)` reports letters done."""
+    result = MeetingResult(plan)
+    if plan.skip_reason:
+        return result
+    folder = inside(out_dir, plan.folder)
+    result.folder = folder
+    contexts = []
+    for index, member in enumerate(plan.recipients, start=1):
+        context = letter_context(ledger, plan.council, plan.meeting, member)
+        path = inside(folder, LETTER_FOLDER, plan.letter_name(index, member))
+        templates.invitation.write(context, path)
+        result.letters.append(path)
+        contexts.append((member, context))
+        advance(1)
+    paper = [c for m, c in contexts if m.delivery in PAPER]
+    if paper:
+        result.combined = folder / COMBINED_NAME
+        atomic_write(result.combined, templates.invitation.render_combined(paper))
+    posted = [m for m in plan.recipients if m.delivery == "郵送"]
+    if posted:
+        result.labels = folder / LABELS_NAME
+        atomic_write(result.labels, templates.labels.render(labels_context(posted)))
+    result.sendlist = folder / SENDLIST_NAME
+    atomic_write(result.sendlist, sendlist_bytes(ledger, plan, result))
+    return result
+
+
+def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> bytes:
+    """送付リスト.xlsx: who, how, where, which file, and a column to tick when sent."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "送付リスト"
+    meeting = plan.meeting
+    posted = posting_date(ledger.info, meeting)
+    ws.append([f"{plan.title}（{format_date(meeting.date, ledger.info.date_style)}）送付リスト"])
+    ws.append([f"発送予定日: {format_date(posted, ledger.info.date_style)}　"
+               f"郵送 {result.count('郵送')} 件・メール {result.count('メール')} 件・手渡し {result.count('手渡し')} 件"])
+    headers = ["No", "構成員ID", "宛名", "所属団体・役職", "送付方法", "郵便番号", "住所", "メールアドレス",
+               "ファイル名", "発送済", "備考"]
+    ws.append(headers)
+    thin = Side(style="thin", color="808080")
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+        cell.alignment = Alignment(horizontal="center")
+    ws["A1"].font = Font(bold=True, size=14)
+    for index, (member, path) in enumerate(zip(plan.recipients, result.letters), start=1):
+        org_line = " ".join(x for x in (member.org, member.position) if x) if member.honorific != "御中" else ""
+        address = " ".join(x for x in (member.address1, member.address2) if x)
+        ws.append([index, member.member_id, f"{member.name} {member.honorific or '様'}", org_line, member.delivery,
+                   format_postal(member.postal_code), address, member.email,
+                   f"{LETTER_FOLDER}/{path.name}", "", ""])
+    last = ws.max_row
+    if last >= 4:
+        check = DataValidation(type="list", formula1='"✓"', allow_blank=True)
+        check.add(f"J4:J{last}")
+        ws.add_data_validation(check)
+    for letter, width in zip("ABCDEFGHIJK", (5, 10, 24, 30, 9, 11, 36, 28, 34, 8, 16)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return workbook_bytes(wb)

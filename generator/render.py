@@ -1,0 +1,321 @@
+"""A compile-once .docx template engine with docxtpl's tag syntax.
+
+docxtpl re-reads the .docx, re-merges runs and re-compiles Jinja for every
+document it renders. Here a template is prepared once - docxtpl's own
+`patch_xml` turns `{%p %}`, `{%tr %}`, `{%tc %}`, `{%r %}` and tags split
+across runs into plain Jinja, the Jinja is compiled in a sandbox with
+StrictUndefined, and every package part that holds no tag is compressed
+once - and then each render only runs the compiled templates, applies
+docxtpl's post-processing (line breaks, table grid fixes) and writes a zip
+from pre-compressed parts. The text of the output equals docxtpl's for the
+same template and context (tests/test_render.py holds it to that).
+
+Values are data, never template code: output is autoescaped for XML,
+characters XML 1.0 cannot hold are dropped, and a `{{ }}` inside a value is
+printed, not run.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import jinja2
+from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from . import messages
+from .errors import TemplateError
+from .output import FIXED_ZIP_TIME, atomic_write
+
+_RENDERED_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_TAG = re.compile(r"\{[{%#]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.S)
+_PARAGRAPH_START = re.compile(r"<w:p([ >])")
+_LISTING_CHARS = ("\n", "\t", "\a", "\f")
+_DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")(\d+)(")')
+
+
+def xml_safe(value: object) -> object:
+    """Jinja `finalize`: drop what XML cannot hold; CR/LF become the LF docxtpl breaks on."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if value is None:
+        return ""
+    return value
+
+
+def make_environment() -> SandboxedEnvironment:
+    """The Jinja environment for staff-edited templates: sandboxed, strict, escaping."""
+    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
+                               finalize=xml_safe, keep_trailing_newline=True)
+    return env
+
+
+def _docxtpl():
+    # docxtpl's preparation functions use nothing of the instance; an instance
+    # built on no file gives access to them without loading a document.
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate(None)
+
+
+@dataclass
+class _Entry:
+    """One zip member: either pre-compressed bytes or a compiled template."""
+
+    name: str
+    data: bytes = b""           # raw deflate stream for static parts
+    crc: int = 0
+    size: int = 0
+    template: jinja2.Template | None = None
+    fix_tables: bool = False
+    renumber_docpr: bool = False
+
+
+class CompiledTemplate:
+    """A .docx template prepared once, rendered many times."""
+
+    def __init__(self, path: str | Path, env: SandboxedEnvironment | None = None):
+        self.path = Path(path)
+        self.env = env or make_environment()
+        self._helper = _docxtpl()
+        self.sources: dict[str, str] = {}      # part -> prepared Jinja source
+        self.entries: list[_Entry] = []
+        self._load()
+
+    # --- preparation -------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            archive = zipfile.ZipFile(self.path)
+        except FileNotFoundError:
+            raise TemplateError(messages.TEMPLATE_NOT_FOUND.format(path=self.path)) from None
+        except (zipfile.BadZipFile, OSError):
+            raise TemplateError(messages.TEMPLATE_NOT_DOCX.format(path=self.path)) from None
+        with archive:
+            names = archive.namelist()
+            if "word/document.xml" not in names:
+                raise TemplateError(messages.TEMPLATE_NOT_DOCX.format(path=self.path))
+            for name in names:
+                body = archive.read(name)
+                if name == "docProps/core.xml":
+                    body = _CORE_TIMES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+                if _RENDERED_PART.fullmatch(name) and _TAG.search(body.decode("utf-8", "replace")):
+                    self.entries.append(self._compile_part(name, body.decode("utf-8")))
+                else:
+                    self.entries.append(_static(name, body))
+
+    def _compile_part(self, name: str, xml: str) -> _Entry:
+        source = self._helper.patch_xml(xml)
+        source = _PARAGRAPH_START.sub(r"\n<w:p\1", source)
+        self.sources[name] = source
+        try:
+            template = self.env.from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(messages.TEMPLATE_SYNTAX.format(
+                path=self.path.name, part=name, error=exc.message,
+                near=_near(source, exc.lineno))) from exc
+        text = re.sub(r"<[^>]+>", "", xml)
+        # docxtpl's table grid fix matters only when {%tc %} loops change the
+        # number of cells; it costs a full lxml parse, so only those templates pay.
+        return _Entry(name=name, template=template,
+                      fix_tables=bool(re.search(r"\{%-?\s*tc\s", text)),
+                      renumber_docpr="<wp:docPr" in source)
+
+    # --- rendering -----------------------------------------------------------------
+    def render_part(self, entry: _Entry, context: Mapping) -> str:
+        try:
+            xml = entry.template.render(context)
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(messages.TEMPLATE_UNDEFINED.format(
+                path=self.path.name, error=exc.message)) from exc
+        except jinja2.TemplateError as exc:
+            raise TemplateError(messages.TEMPLATE_RENDER.format(
+                path=self.path.name, error=getattr(exc, "message", str(exc)))) from exc
+        xml = xml.replace("\n<w:p", "<w:p")
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if any(ch in xml for ch in _LISTING_CHARS):
+            xml = _PARAGRAPH.sub(self._listing, xml)
+        if entry.fix_tables:
+            xml = self._fix_tables(xml)
+        if entry.renumber_docpr:
+            counter = iter(range(1001, 1_000_000))
+            xml = _DOCPR_ID.sub(lambda m: f"{m.group(1)}{next(counter)}{m.group(3)}", xml)
+        return xml
+
+    def _listing(self, match: re.Match) -> str:
+        # docxtpl's resolve_listing, run only on paragraphs that need it.
+        text = match.group(0)
+        if not any(ch in text for ch in _LISTING_CHARS):
+            return text
+        return self._helper.resolve_listing(text)
+
+    def _fix_tables(self, xml: str) -> str:
+        from lxml import etree
+
+        head, sep, rest = xml.partition("?>") if xml.startswith("<?xml") else ("", "", xml)
+        tree = self._helper.fix_tables(rest.lstrip())
+        return head + sep + "\n" * bool(sep) + etree.tostring(tree, encoding="unicode")
+
+    def render_xml(self, context: Mapping) -> dict[str, str]:
+        """The rendered XML of every templated part."""
+        return {e.name: self.render_part(e, context) for e in self.entries if e.template is not None}
+
+    def render(self, context: Mapping) -> bytes:
+        """The .docx file for one context."""
+        rendered = self.render_xml(context)
+        return self._package(rendered)
+
+    def write(self, context: Mapping, path: str | Path) -> Path:
+        """Render and write atomically."""
+        atomic_write(path, self.render(context))
+        return Path(path)
+
+    def render_combined(self, contexts: Iterable[Mapping], shared: Mapping | None = None) -> bytes:
+        """One .docx holding the body of every context in turn, each starting a new page.
+
+        Headers and footers are rendered with `shared` (default: the first context).
+        """
+        contexts = list(contexts)
+        if not contexts:
+            raise ValueError("render_combined needs at least one context")
+        main = next(e for e in self.entries if e.name == "word/document.xml")
+        bodies = []
+        head = tail = ""
+        for index, context in enumerate(contexts):
+            xml = self.render_part(main, context) if main.template else _inflate(main)
+            start = xml.index(">", xml.index("<w:body")) + 1
+            end = xml.rindex("<w:sectPr")
+            if index == 0:
+                head, tail = xml[:start], xml[end:]
+            body = xml[start:end]
+            bodies.append(body if index == 0 else _page_break_before(body))
+        rendered = {"word/document.xml": head + "".join(bodies) + tail}
+        others = shared if shared is not None else contexts[0]
+        for entry in self.entries:
+            if entry.template is not None and entry.name != "word/document.xml":
+                rendered[entry.name] = self.render_part(entry, others)
+        return self._package(rendered)
+
+    def _package(self, rendered: Mapping[str, str]) -> bytes:
+        writer = _ZipWriter()
+        for entry in self.entries:
+            if entry.name in rendered:
+                writer.add(entry.name, rendered[entry.name].encode("utf-8"))
+            else:
+                writer.add_compressed(entry.name, entry.data, entry.crc, entry.size)
+        return writer.finish()
+
+    # --- inspection ---------------------------------------------------------------
+    def variables(self) -> set[str]:
+        """Top-level names the template reads (like docxtpl's get_undeclared_template_variables)."""
+        names: set[str] = set()
+        for source in self.sources.values():
+            names |= meta.find_undeclared_variables(self.env.parse(source))
+        return names
+
+    def attribute_uses(self) -> set[tuple[str, str]]:
+        """(name, attribute) pairs such as ('meeting', 'date') that the template reads."""
+        from jinja2 import nodes
+
+        pairs: set[tuple[str, str]] = set()
+        for source in self.sources.values():
+            tree = self.env.parse(source)
+            for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+                if isinstance(node.node, nodes.Name):
+                    attr = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+                    if isinstance(attr, str):
+                        pairs.add((node.node.name, attr))
+        return pairs
+
+
+def compile_template(path: str | Path) -> CompiledTemplate:
+    """Prepare a .docx template once; render it with `.render(context)` or `.write(context, path)`."""
+    return CompiledTemplate(path)
+
+
+def _near(source: str, lineno: int | None) -> str:
+    if not lineno:
+        return ""
+    line = source.splitlines()[max(lineno - 1, 0)] if source else ""
+    return re.sub(r"<[^>]+>", "", line)[:60]
+
+
+def _page_break_before(body: str) -> str:
+    """Make the first paragraph of a body start a new page."""
+    match = re.search(r"<w:p(?: [^>]*)?>", body)
+    if not match:
+        return '<w:p><w:r><w:br w:type="page"/></w:r></w:p>' + body
+    at = match.end()
+    if body.startswith("<w:pPr>", at):
+        # pageBreakBefore follows pStyle, keepNext and keepLines in the schema order.
+        inner = at + len("<w:pPr>")
+        for tag in ("w:pStyle", "w:keepNext", "w:keepLines"):
+            m = re.compile(rf"<{tag}\b[^>]*/>").match(body, inner)
+            if m:
+                inner = m.end()
+        if body.startswith("<w:pageBreakBefore", inner):
+            return body
+        return body[:inner] + "<w:pageBreakBefore/>" + body[inner:]
+    return body[:at] + "<w:pPr><w:pageBreakBefore/></w:pPr>" + body[at:]
+
+
+# --- a zip writer that takes pre-compressed members -------------------------------
+
+_DOS_TIME = (FIXED_ZIP_TIME[3] << 11) | (FIXED_ZIP_TIME[4] << 5) | (FIXED_ZIP_TIME[5] // 2)
+_DOS_DATE = ((FIXED_ZIP_TIME[0] - 1980) << 9) | (FIXED_ZIP_TIME[1] << 5) | FIXED_ZIP_TIME[2]
+
+
+def _deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _static(name: str, body: bytes) -> _Entry:
+    return _Entry(name=name, data=_deflate(body), crc=zlib.crc32(body), size=len(body))
+
+
+def _inflate(entry: _Entry) -> str:
+    return zlib.decompress(entry.data, -15).decode("utf-8")
+
+
+class _ZipWriter:
+    """Just enough of the zip format for a .docx: deflated members, fixed times.
+
+    zipfile cannot take data that is already compressed, and re-compressing
+    the unchanged parts (styles, theme, fonts) of every letter is most of the
+    cost of writing one.
+    """
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.central: list[bytes] = []
+        self.offset = 0
+
+    def add(self, name: str, body: bytes) -> None:
+        self.add_compressed(name, _deflate(body), zlib.crc32(body), len(body))
+
+    def add_compressed(self, name: str, data: bytes, crc: int, size: int) -> None:
+        raw = name.encode("utf-8")
+        local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x0800, 8, _DOS_TIME, _DOS_DATE,
+                            crc, len(data), size, len(raw), 0)
+        self.central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x0800, 8,
+                                        _DOS_TIME, _DOS_DATE, crc, len(data), size, len(raw),
+                                        0, 0, 0, 0, 0o600 << 16, self.offset) + raw)
+        self.chunks += (local, raw, data)
+        self.offset += len(local) + len(raw) + len(data)
+
+    def finish(self) -> bytes:
+        directory = b"".join(self.central)
+        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.central), len(self.central),
+                          len(directory), self.offset, 0)
+        return b"".join(self.chunks) + directory + end

@@ -1,0 +1,323 @@
+"""Regenerate the default Word templates in this folder.
+
+    python templates/build_templates.py
+
+The .docx files are what staff edit in Word (via `sasaeai templates export`);
+this script only makes the first version reproducible. Layout follows the
+usual Japanese municipal letter: A4 portrait, 明朝 10.5pt, 文書番号 and date
+at the right, recipient at the left, sender at the right, centred title,
+拝啓 … 敬具, 記 … 以上, and the contact block.
+"""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from generator.output import normalize_zip  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+MINCHO = "ＭＳ 明朝"
+GOTHIC = "ＭＳ ゴシック"
+LATIN = "Century"
+
+
+def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    fonts.set(qn("w:cs"), latin)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "ja-JP")
+
+
+def new_document(top=20, bottom=15, left=25, right=20) -> Document:
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+    section.left_margin, section.right_margin = Mm(left), Mm(right)
+    section.header_distance, section.footer_distance = Mm(8), Mm(8)
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _fonts(defaults, MINCHO)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(10.5)
+    _fonts(normal.element.get_or_add_rPr(), MINCHO)
+    fmt = normal.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = 1.0
+    # python-docx's default template holds US-Letter era defaults; drop the rest
+    # of what a Japanese document should not inherit (spacing after paragraphs).
+    ppr_default = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault"))
+    if ppr_default is not None:
+        styles.find(qn("w:docDefaults")).remove(ppr_default)
+    for style in doc.styles:
+        rpr = getattr(style.element, "rPr", None)
+        if rpr is not None and rpr.find(qn("w:rFonts")) is not None and style.name != "Normal":
+            _fonts(rpr, GOTHIC if "Heading" in style.name or "Title" in style.name else MINCHO)
+    return doc
+
+
+def para(doc_or_cell, text: str = "", align=None, size=None, bold=False, indent_first=None,
+         left=None, hanging=None, font=None, page_break_before=False, space_after=None, keep=False):
+    p = doc_or_cell.add_paragraph()
+    if text:
+        run = p.add_run(text)
+        if size:
+            run.font.size = Pt(size)
+        run.bold = bold or None
+        if font:
+            _fonts(run._element.get_or_add_rPr(), font)
+    fmt = p.paragraph_format
+    if align:
+        p.alignment = align
+    if indent_first is not None:
+        fmt.first_line_indent = Pt(indent_first)
+    if left is not None:
+        fmt.left_indent = Pt(left)
+    if hanging is not None:
+        fmt.first_line_indent = Pt(-hanging)
+    if page_break_before:
+        fmt.page_break_before = True
+    if space_after is not None:
+        fmt.space_after = Pt(space_after)
+    if keep:
+        fmt.keep_with_next = True
+    return p
+
+
+def _cell_borders(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "6")
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "000000")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _fixed_layout(table, widths_mm, cell_margin_mm=None) -> None:
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    grid = table._tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths_mm):
+        col.set(qn("w:w"), str(int(Mm(width).twips)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm):
+            cell.width = Mm(width)
+    if cell_margin_mm is not None:
+        margins = OxmlElement("w:tblCellMar")
+        for side, value in zip(("top", "left", "bottom", "right"), cell_margin_mm):
+            el = OxmlElement(f"w:{side}")
+            el.set(qn("w:w"), str(int(Mm(value).twips)))
+            el.set(qn("w:type"), "dxa")
+            margins.append(el)
+        tbl_pr.append(margins)
+
+
+def _set_cell_text(cell, text, size=None, bold=False, align=None):
+    p = cell.paragraphs[0]
+    if text:
+        run = p.add_run(text)
+        if size:
+            run.font.size = Pt(size)
+        run.bold = bold or None
+    if align:
+        p.alignment = align
+    return p
+
+
+def save(doc: Document, name: str) -> Path:
+    buffer = io.BytesIO()
+    doc.core_properties.author = "sasaeai"
+    doc.core_properties.last_modified_by = "sasaeai"
+    doc.core_properties.revision = 1
+    doc.save(buffer)
+    path = HERE / name
+    path.write_bytes(normalize_zip(buffer.getvalue()))
+    return path
+
+
+R, C = WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.CENTER
+
+
+def build_invitation() -> Path:
+    doc = new_document()
+    body = doc  # the letter: page 1
+    para(body, "{%p if doc_number %}")
+    para(body, "{{ doc_number }}", align=R)
+    para(body, "{%p endif %}")
+    para(body, "{{ letter_date }}", align=R)
+    para(body)
+    para(body, "{%p if recipient.postal %}")
+    para(body, "{{ recipient.postal }}")
+    para(body, "{%p endif %}")
+    para(body, "{%p if recipient.address1 %}")
+    para(body, "{{ recipient.address1 }}")
+    para(body, "{%p endif %}")
+    para(body, "{%p if recipient.address2 %}")
+    para(body, "{{ recipient.address2 }}")
+    para(body, "{%p endif %}")
+    para(body, "{%p if recipient.org_line %}")
+    para(body, "{{ recipient.org_line }}")
+    para(body, "{%p endif %}")
+    para(body, "{{ recipient.addressee }}", size=12)
+    para(body)
+    para(body, "{{ sender.title }}　{{ sender.name }}", align=R)
+    para(body, "{%p if sender.seal_omitted %}")
+    para(body, "（公印省略）", align=R)
+    para(body, "{%p endif %}")
+    para(body)
+    para(body, "{{ title }}", align=C, size=12, bold=True)
+    para(body)
+    para(body, "拝啓　{{ greeting }}、ますますご清栄のこととお喜び申し上げます。"
+               "日頃より{{ municipality.self_ref }}の地域づくりにご理解とご協力を賜り、厚く御礼申し上げます。",
+         indent_first=10.5)
+    para(body, "さて、標記の会議を下記のとおり開催いたします。ご多忙のところ誠に恐縮ですが、"
+               "ご出席くださいますようお願い申し上げます。", indent_first=10.5)
+    para(body, "敬具", align=R)
+    para(body)
+    para(body, "記", align=C)
+    para(body)
+    hang = 84
+    para(body, "１　日　　時　　{{ meeting.date }}　{{ meeting.time }}", left=hang, hanging=hang)
+    para(body, "２　場　　所　　{{ meeting.place }}", left=hang, hanging=hang)
+    para(body, "{%p if meeting.place_address %}")
+    para(body, "（{{ meeting.place_address }}）", left=hang)
+    para(body, "{%p endif %}")
+    para(body, "３　議　　題", left=hang, hanging=hang)
+    para(body, "{%p for item in meeting.agenda %}")
+    para(body, "（{{ loop.index }}）{{ item }}", left=hang + 21, hanging=21)
+    para(body, "{%p endfor %}")
+    para(body, "４　持 ち 物　　{{ meeting.bring }}", left=hang, hanging=hang)
+    para(body, "５　出欠の回答　別紙「出欠回答票」により、{{ meeting.reply_by }}までにご回答ください。",
+         left=hang, hanging=hang)
+    para(body)
+    para(body, "以上", align=R)
+    para(body)
+    contact = doc.add_table(rows=1, cols=1)
+    contact.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    _cell_borders(contact)
+    _fixed_layout(contact, [88], cell_margin_mm=(1.5, 2.5, 1.5, 2.5))
+    cell = contact.rows[0].cells[0]
+    _set_cell_text(cell, "【問い合わせ先】")
+    para(cell, "{{ contact.department }}")
+    para(cell, "{%p if contact.person %}")
+    para(cell, "担当：{{ contact.person }}")
+    para(cell, "{%p endif %}")
+    para(cell, "電話：{{ contact.phone }}{% if contact.fax %}　FAX：{{ contact.fax }}{% endif %}")
+    para(cell, "{%p if contact.email %}")
+    para(cell, "メール：{{ contact.email }}")
+    para(cell, "{%p endif %}")
+
+    # Page 2: the RSVP form.
+    para(body, "（返信先）{{ contact.department }}　行", page_break_before=True)
+    para(body, "{% if contact.fax %}FAX：{{ contact.fax }}　{% endif %}"
+               "{% if contact.email %}メール：{{ contact.email }}{% endif %}")
+    para(body)
+    para(body, "出欠回答票", align=C, size=16, bold=True, font=GOTHIC)
+    para(body)
+    para(body, "{{ meeting.title }}", align=C, size=12)
+    para(body)
+    para(body, "日時：{{ meeting.date }}　{{ meeting.time }}")
+    para(body, "場所：{{ meeting.place }}")
+    para(body)
+    form = doc.add_table(rows=4, cols=2)
+    _cell_borders(form)
+    _fixed_layout(form, [35, 130], cell_margin_mm=(2, 2, 2, 2))
+    labels = ["所属・役職", "氏　　名", "出　　欠", "ご意見・\nご質問"]
+    for row, label in zip(form.rows, labels):
+        _set_cell_text(row.cells[0], label, align=C)
+        row.cells[0].vertical_alignment = 1  # center
+    _set_cell_text(form.rows[0].cells[1], "{{ recipient.org_line }}")
+    _set_cell_text(form.rows[1].cells[1], "{{ recipient.name }}", size=12)
+    _set_cell_text(form.rows[2].cells[1], "□ 出席　　　□ 欠席　　　□ 代理出席")
+    para(form.rows[2].cells[1], "（代理出席の方のお名前：　　　　　　　　　　　　　）")
+    for row, height in zip(form.rows, (14, 16, 22, 70)):
+        row.height = Mm(height)
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    para(body)
+    para(body, "{{ meeting.reply_by }}までに、FAX・メール・郵送または持参でご回答ください。")
+    para(body, "あてはまる□に✓を付けてください。")
+    para(body)
+    para(body, "返信先：{{ contact.department }}{% if contact.person %}（担当：{{ contact.person }}）{% endif %}")
+    para(body, "{%p if contact.address %}")
+    para(body, "{{ contact.postal }}　{{ contact.address }}", left=42)
+    para(body, "{%p endif %}")
+    para(body, "電話：{{ contact.phone }}{% if contact.fax %}　FAX：{{ contact.fax }}{% endif %}"
+               "{% if contact.email %}　メール：{{ contact.email }}{% endif %}", left=42)
+    _drop_leading_empty_paragraph(doc)
+    return save(doc, "invitation.docx")
+
+
+def _drop_leading_empty_paragraph(doc: Document) -> None:
+    first = doc.paragraphs[0]
+    if not first.text and first._p.getprevious() is None:
+        first._p.getparent().remove(first._p)
+
+
+def build_labels() -> Path:
+    """A4 12面 (86.4 x 42.3 mm, 2 x 6, top 21.2 mm, left 18.6 mm)."""
+    doc = new_document(top=21.2, bottom=15, left=18.6, right=18.6)
+    section = doc.sections[0]
+    section.header_distance = section.footer_distance = Mm(0)
+    table = doc.add_table(rows=3, cols=2)
+    _fixed_layout(table, [86.4, 86.4], cell_margin_mm=(0, 0, 0, 0))
+    tbl_pr = table._tbl.tblPr
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), "0")
+    indent.set(qn("w:type"), "dxa")
+    tbl_pr.append(indent)
+    _set_cell_text(table.rows[0].cells[0], "{%tr for row in rows %}")
+    _set_cell_text(table.rows[2].cells[0], "{%tr endfor %}")
+    label_row = table.rows[1]
+    label_row.height = Mm(42.3)
+    label_row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+    for cell, side in zip(label_row.cells, ("left", "right")):
+        first = _set_cell_text(cell, "{{ row.%s.postal }}" % side)
+        first.paragraph_format.space_before = Pt(9)
+        for field in ("address1", "address2", "org_line"):
+            para(cell, "{{ row.%s.%s }}" % (side, field))
+        name = para(cell, "{{ row.%s.addressee }}" % side, size=12)
+        name.paragraph_format.space_before = Pt(3)
+        for p in cell.paragraphs:
+            p.paragraph_format.left_indent = Mm(6)
+            p.paragraph_format.right_indent = Mm(4)
+    # The paragraph Word requires after a table: tiny, so a full last page
+    # does not spill an empty page.
+    tail = doc.add_paragraph()
+    tail.add_run("").font.size = Pt(1)
+    tail.paragraph_format.line_spacing = Pt(1)
+    return save(doc, "labels.docx")
+
+
+if __name__ == "__main__":
+    for built in (build_invitation(), build_labels()):
+        print(built)
