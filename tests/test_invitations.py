@@ -1,0 +1,270 @@
+"""`sasaeai invitations` on the sample ledger and on ledgers built to go wrong."""
+import hashlib
+import re
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import D, SAMPLE, minimal, set_cell
+from docx import Document
+from docx.shared import Mm
+from docx_tools import docx_text, part_xml
+
+from generator.cli import main
+from generator.ledger import read_ledger
+from generator.output import safe_filename
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def tree_digest(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def december(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = run("invitations", SAMPLE, "--month", "2026-12", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return read_ledger(SAMPLE)[0]
+
+
+def recipients_of(ledger, council_id, day):
+    return [m for m in ledger.members if m.council_id == council_id and m.delivery != "不要"
+            and m.in_office_on(day)]
+
+
+def test_one_folder_per_meeting_and_a_letter_per_recipient(december, sample):
+    out, output = december
+    folders = sorted(p.name for p in out.iterdir())
+    assert folders == ["C2-04_北部ささえあい会議_第4回", "C3-02_南部たすけあい会議_第2回", "C4-05_東部ふれあい協議体_第5回"]
+    for folder, council, day in zip(folders, ("C2", "C3", "C4"), (D(2026, 12, 2), D(2026, 12, 16), D(2026, 12, 23))):
+        expected = recipients_of(sample, council, day)
+        letters = sorted((out / folder / "通知").iterdir())
+        assert [p.name.split("_")[1] for p in letters] == [m.member_id for m in expected]
+    assert "合計: 会議 3 件のうち作成 3 件・見送り 0 件、通知 30 通" in output
+
+
+def test_members_not_in_office_or_not_posted_get_no_letter(sample, tmp_path):
+    # C2's member 11 joined on 2026-10-01: in office for December, so a letter;
+    # in the 2026-10-07 meeting too. A 不要 member never gets one.
+    result = run("invitations", SAMPLE, "--meeting", "C1-05", "--out", tmp_path)
+    assert result.exit_code == 0
+    names = [p.name for p in (tmp_path / "C1-05_中央地区支え合い会議_第5回" / "通知").iterdir()]
+    left = next(m for m in sample.members if m.member_id == "M112")     # left 2026-09-30
+    assert left.end == D(2026, 9, 30) and not any("M112" in n for n in names)
+    unneeded = [m.member_id for m in sample.members if m.council_id == "C1" and m.delivery == "不要"]
+    assert unneeded and not any(any(u in n for u in unneeded) for n in names)
+
+
+def test_letter_text(december, sample):
+    out, _ = december
+    member = recipients_of(sample, "C4", D(2026, 12, 23))[0]
+    path = next((out / "C4-05_東部ふれあい協議体_第5回" / "通知").glob(f"001_{member.member_id}_*.docx"))
+    text = docx_text(path.read_bytes())
+    page1 = text[: text.index("（返信先）あおば町役場 福祉課 高齢者支援係　行")]
+    assert page1[:2] == ["あ福第1224号", "令和8年11月20日"]              # 11/23 is a holiday: posted 11/20
+    assert f"〒{member.postal_code[:3]}-{member.postal_code[3:]}" in page1
+    assert member.address1 in page1
+    assert f"{member.org} {member.position}" in page1
+    assert f"{member.name}　様" in page1
+    assert "あおば町長　青葉 太一" in page1 and "（公印省略）" in page1
+    assert "第5回 東部ふれあい協議体の開催について（通知）" in page1
+    assert page1[page1.index("第5回 東部ふれあい協議体の開催について（通知）") + 2].startswith("拝啓　晩秋の候、")
+    assert "１　日　　時　　令和8年12月23日（水）　午後2時～午後3時30分" in page1
+    assert "２　場　　所　　東野会館" in page1
+    agenda = page1[page1.index("３　議　　題") + 1: page1.index("３　議　　題") + 3]
+    assert agenda == ["（1）多世代交流イベントの振り返り", "（2）冬の見守り"]
+    # 10 days before 12/23 is Sunday 12/13: the answer is due the Friday before.
+    assert "５　出欠の回答　別紙「出欠回答票」により、令和8年12月11日（金）までにご回答ください。" in page1
+    assert page1.index("敬具") < page1.index("記") < page1.index("以上")
+    page2 = text[len(page1):]
+    assert "出欠回答票" in page2 and member.name in page2
+    assert "令和8年12月11日（金）までに、FAX・メール・郵送または持参でご回答ください。" in page2
+
+
+def test_organisation_is_addressed_with_onchu_only(sample, tmp_path):
+    assert run("invitations", SAMPLE, "--meeting", "C1-05", "--out", tmp_path).exit_code == 0
+    path = next((tmp_path / "C1-05_中央地区支え合い会議_第5回" / "通知").glob("*_M113_*.docx"))
+    text = docx_text(path.read_bytes())
+    assert "あおば駅前商店会　御中" in text
+    assert not any("御中" in t and "様" in t for t in text)
+
+
+def test_page_setup_is_a4_with_eastasia_fonts(december):
+    out, _ = december
+    path = next((out / "C4-05_東部ふれあい協議体_第5回" / "通知").iterdir())
+    doc = Document(path)
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    styles = part_xml(path.read_bytes(), "word/styles.xml")
+    assert re.search(r'<w:style w:type="paragraph" w:default="1" w:styleId="Normal">.*?w:eastAsia="ＭＳ 明朝"',
+                     styles, re.S)
+
+
+def test_combined_print_file_holds_the_paper_letters(december, sample):
+    out, _ = december
+    folder = out / "C4-05_東部ふれあい協議体_第5回"
+    data = (folder / "印刷用_通知一式.docx").read_bytes()
+    paper = [m for m in recipients_of(sample, "C4", D(2026, 12, 23)) if m.delivery in ("郵送", "手渡し")]
+    text = docx_text(data)
+    assert [t for t in text if t.endswith("　様") and t[:-2] in {m.name for m in paper}] == \
+        [f"{m.name}　様" for m in paper]
+    # every letter after the first starts a page, and every RSVP form does
+    assert part_xml(data).count("<w:pageBreakBefore/>") == (len(paper) - 1) + len(paper)
+
+
+def test_labels_on_the_12_up_grid(december, sample):
+    out, _ = december
+    data = (out / "C4-05_東部ふれあい協議体_第5回" / "宛名ラベル.docx").read_bytes()
+    doc = Document(__import__("io").BytesIO(data))
+    section = doc.sections[0]
+    assert round(section.top_margin.mm, 1) == 21.2 and round(section.left_margin.mm, 1) == 18.6
+    table = doc.tables[0]
+    posted = [m for m in recipients_of(sample, "C4", D(2026, 12, 23)) if m.delivery == "郵送"]
+    assert len(table.rows) == (len(posted) + 1) // 2
+    assert {round(r.height.mm, 1) for r in table.rows} == {42.3}
+    xml = part_xml(data)
+    assert xml.count('<w:gridCol w:w="4898"/>') == 2           # 86.4 mm in twips
+    names = [t for t in docx_text(data) if t.endswith("様")]
+    assert names == [f"{m.name}　様" for m in posted]
+
+
+def test_sendlist(december, sample):
+    out, _ = december
+    folder = out / "C4-05_東部ふれあい協議体_第5回"
+    ws = openpyxl.load_workbook(folder / "送付リスト.xlsx").active
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    expected = recipients_of(sample, "C4", D(2026, 12, 23))
+    assert [r[1] for r in rows] == [m.member_id for m in expected]
+    assert [r[4] for r in rows] == [m.delivery for m in expected]
+    for row in rows:
+        assert (folder / row[8]).exists()
+        if row[4] == "メール":
+            assert "@" in row[7]
+        if row[4] == "郵送":
+            assert row[5].startswith("〒") and row[6]
+    assert [c.value for c in ws[3]][-2:] == ["発送済", "備考"]
+
+
+def test_rerun_gives_the_same_bytes(december, tmp_path):
+    out, _ = december
+    assert run("invitations", SAMPLE, "--month", "2026-12", "--out", tmp_path).exit_code == 0
+    assert tree_digest(tmp_path) == tree_digest(out)
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_meeting_with_errors_is_skipped_others_are_made(ledger_file, tmp_path):
+    s = minimal()
+    set_cell(s, "構成員", "郵便番号", 2, 990101)          # a C0 member: C0's mailing stops
+    set_cell(s, "会議", "開催日", 4, D(2026, 5, 19))      # C1 meets in May too
+    out = tmp_path / "out"
+    result = run("invitations", ledger_file(s), "--month", "2026-05", "--out", out)
+    assert result.exit_code == 1
+    assert "第1回 町の会議（令和8年5月20日（水））: 台帳のエラーのため作成しません" in result.output
+    assert "  エラー  構成員!F3  郵便番号" in result.output
+    assert "第1回 北の会議（令和8年5月19日（火））: 通知 4 通" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["K11_北の会議_第1回"]
+
+
+def test_cancelled_meeting_gets_no_letters(tmp_path):
+    result = run("invitations", SAMPLE, "--meeting", "C3-X", "--out", tmp_path)
+    assert result.exit_code == 0
+    assert "中止のため作成しません" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--month", "2026-13"], "YYYY-MM"),
+    (["--meeting", "NOPE"], "会議ID「NOPE」"),
+    ([], "--meeting か --month"),
+    (["--meeting", "C0-01", "--month", "2026-12"], "--meeting か --month"),
+])
+def test_option_errors(tmp_path, args, message):
+    result = run("invitations", SAMPLE, *args, "--out", tmp_path)
+    assert result.exit_code == 2 and message in result.output
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd", ".._.._etc_passwd"),
+    ('青木:一郎*?"<>|', "青木_一郎______"),
+    ("CON", "_CON"),
+    ("nul.txt", "_nul.txt"),
+    ("名前. ", "名前"),
+    ("..", "_"),
+    ("", "_"),
+])
+def test_safe_filenames(name, expected):
+    assert safe_filename(name) == expected
+
+
+def test_hostile_names_stay_inside_the_output_folder(ledger_file, tmp_path):
+    s = minimal()
+    set_cell(s, "構成員", "氏名", 2, "../../逃げる/CON")
+    set_cell(s, "協議体", "名称", 1, "..\\..\\外")
+    out = tmp_path / "out"
+    result = run("invitations", ledger_file(s), "--meeting", "K01", "--out", out)
+    assert result.exit_code == 0, result.output
+    made = [p for p in tmp_path.rglob("*.docx")]
+    assert made and all(out in p.parents for p in made)
+
+
+def test_templates_export_edit_and_check(tmp_path):
+    folder = tmp_path / "mine"
+    assert run("templates", "export", folder).exit_code == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["invitation.docx", "labels.docx"]
+    assert run("templates", "export", folder).exit_code == 2         # no silent overwrite
+    result = run("templates", "check", folder)
+    assert result.exit_code == 0 and "問題ありません" in result.output
+    doc = Document(folder / "invitation.docx")
+    doc.add_paragraph("{{ meeting.dat }} {{ chairman }}")
+    doc.save(folder / "invitation.docx")
+    result = run("templates", "check", folder)
+    assert result.exit_code == 1
+    assert "使えない変数 chairman、meeting.dat" in result.output
+    assert "meeting.date" in result.output                          # lists what exists
+
+
+def test_edited_template_is_used(tmp_path):
+    folder = tmp_path / "mine"
+    run("templates", "export", folder)
+    doc = Document(folder / "invitation.docx")
+    doc.paragraphs[0].insert_paragraph_before("【編集済み】{{ meeting.council }}")
+    doc.save(folder / "invitation.docx")
+    out = tmp_path / "out"
+    assert run("invitations", SAMPLE, "--meeting", "C4-05", "--out", out, "--templates", folder).exit_code == 0
+    letter = next((out / "C4-05_東部ふれあい協議体_第5回" / "通知").iterdir())
+    assert docx_text(letter.read_bytes())[0] == "【編集済み】東部ふれあい協議体"
+
+
+soffice = shutil.which("soffice")
+
+
+@pytest.mark.skipif(soffice is None, reason="LibreOffice is installed by .ci/run")
+def test_letter_is_one_page_and_rsvp_one_page_when_printed(december, tmp_path):
+    out, _ = december
+    folder = out / "C4-05_東部ふれあい協議体_第5回"
+    letter = next((folder / "通知").iterdir())
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(letter),
+                    str(folder / "宛名ラベル.docx")], check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / (letter.stem + ".pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) == 2
+    assert "開催について（通知）" in pages[0] and "以上" in pages[0] and "（返信先）" not in pages[0]
+    assert "（返信先）" in pages[1] and "出欠回答票" in pages[1]
+    labels = subprocess.run(["pdftotext", str(tmp_path / "宛名ラベル.pdf"), "-"], capture_output=True,
+                            text=True, check=True).stdout.split("\f")
+    assert len([p for p in labels if p.strip()]) == 1          # six posted: one sheet of 12
