@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -133,7 +133,7 @@ class _RawSheet:
 
     title: str
     rows: object                     # iterator of value tuples, row 1 first
-    merged: dict[int, list[tuple[int, int]]]   # row -> [(col, top row)] of vertical merges
+    merged: "_Merges"
     formula_without_value: set[tuple[int, int]]
 
 
@@ -149,13 +149,24 @@ def _col_index(letters: bytes | str) -> int:
     return index
 
 
-def _scan_sheet_xml(xml: bytes) -> tuple[dict, set]:
+@dataclass
+class _Merges:
+    """Vertical merges: the cells below each top cell, by row, and the top cells."""
+
+    below: dict[int, list[tuple[int, int]]] = field(default_factory=dict)   # row -> [(col, top row)]
+    tops: set[tuple[int, int]] = field(default_factory=set)                 # (row, col)
+
+    def __bool__(self) -> bool:
+        return bool(self.tops)
+
+
+def _scan_sheet_xml(xml: bytes) -> tuple[_Merges, set]:
     """Merged ranges and formula cells that carry no cached value.
 
     openpyxl's read-only mode hides both; a regex over the raw part is far
     cheaper than a second parse, and only runs when the part has either.
     """
-    merged: dict[int, list[tuple[int, int]]] = {}
+    merged = _Merges()
     if b"<mergeCell " in xml:
         for c1, r1, c2, r2 in _MERGE.findall(xml):
             top, left = int(r1), _col_index(c1)
@@ -163,8 +174,8 @@ def _scan_sheet_xml(xml: bytes) -> tuple[dict, set]:
                 # Only the first column of a merge is filled down: a member's
                 # 協議体ID merged over rows belongs to each row, but 住所1 merged
                 # across into 住所2 must not be written twice.
-                merged.setdefault(row, []).append((left, top))
-            merged.setdefault("tops", set()).add((top, left))
+                merged.below.setdefault(row, []).append((left, top))
+            merged.tops.add((top, left))
     missing: set[tuple[int, int]] = set()
     if b"<f" in xml:
         for attrs, body in _CELL.findall(xml):
@@ -199,7 +210,7 @@ class _Workbook:
         try:
             xml = self.wb._archive.read(ws._worksheet_path)
         except (AttributeError, KeyError):  # not a plain worksheet (a chartsheet)
-            return _RawSheet(title, iter(()), {}, set())
+            return _RawSheet(title, iter(()), _Merges(), set())
         merged, missing = _scan_sheet_xml(xml)
         ws.reset_dimensions()  # some writers store a wrong <dimension>; read every row
         return _RawSheet(title, ws.iter_rows(values_only=True), merged, missing)
@@ -363,12 +374,12 @@ class _Reader:
             records.append(record_type(row=number, **values))
 
     @staticmethod
-    def _fill_merged(row: tuple, number: int, merged: dict, top_values: dict) -> tuple:
+    def _fill_merged(row: tuple, number: int, merged: _Merges, top_values: dict) -> tuple:
         """Give every row of a vertical merge the value of its top cell."""
         for col0, value in enumerate(row):
-            if value is not None and (number, col0 + 1) in merged["tops"]:
+            if value is not None and (number, col0 + 1) in merged.tops:
                 top_values[(number, col0 + 1)] = value
-        cells = merged.get(number)
+        cells = merged.below.get(number)
         if not cells:
             return row
         row = list(row)
