@@ -171,6 +171,80 @@ def format_invitation_summary(results) -> str:
     return "\n".join(lines)
 
 
+@main.command()
+@click.argument("ledger", type=click.Path())
+@click.option("--meeting", "meeting_id", default=None, help="この会議IDの会議の議事録を作ります。")
+@click.option("--month", default=None, help="この月（YYYY-MM）に開催する会議の議事録をすべて作ります。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="出力先フォルダ。")
+@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+              help="編集したテンプレートのフォルダ。")
+@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+def minutes(ledger: str, meeting_id: str | None, month: str | None, out_dir: str,
+            templates_dir: str | None, password: str | None) -> None:
+    """会議の議事録を作ります（協議記録があれば記入済み、なければ手書き用の罫線）。
+
+    ガイドブックの進め方（目指す地域像と前回の振り返り → 近況報告 → 議題 →
+    地域課題・資源・アイデア → 合意事項 → 宿題 → 次回予定）の順です。中止の会議は作りません。
+
+    \b
+    例:
+      sasaeai minutes samples/aoba_ledger.xlsx --month 2026-11 --out 出力
+      sasaeai minutes 台帳.xlsx --meeting C0-04 --out 出力
+    """
+    from .check import load_and_check
+    from .errors import UsageError
+    from .invitations import select_meetings
+    from .japanese import format_date
+    from .minutes import write_minutes
+
+    if bool(meeting_id) == bool(month):
+        raise UsageError(messages.MEETING_OR_MONTH)
+    model, report = load_and_check(ledger, None, password)
+    meetings = select_meetings(model, meeting_id, month)
+    if not meetings:
+        click.echo(messages.INVITATIONS_NONE)
+        return
+    results = write_minutes(model, report, meetings, out_dir, templates_dir)
+    councils = model.index("councils", "council_id")
+    for r in results:
+        from .context import meeting_title
+        council = councils.get(r.meeting.council_id)
+        title = meeting_title(council, r.meeting) if council else r.meeting.meeting_id
+        date = format_date(r.meeting.date) if r.meeting.date else "日付不明"
+        if r.path:
+            click.echo(messages.MINUTES_MADE.format(title=title, date=date, path=r.path))
+        else:
+            click.echo(messages.INVITATIONS_MEETING.format(title=title, date=date, detail=r.skip_reason))
+            for f in r.blocking or []:
+                click.echo(f"  {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）")
+    made = sum(1 for r in results if r.path)
+    click.echo(messages.MINUTES_TOTAL.format(meetings=len(results), made=made, skipped=len(results) - made))
+    sys.exit(EXIT_FINDINGS if any(r.blocking for r in results) else EXIT_OK)
+
+
+@main.command()
+@click.argument("ledger", type=click.Path())
+@click.option("--fiscal-year", type=click.IntRange(1989, 2200), required=True,
+              help="報告する年度（西暦。例: 2026 = 令和8年度、2026年4月1日〜2027年3月31日）。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="出力先フォルダ。")
+@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+              help="編集したテンプレートのフォルダ。")
+@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+def annual(ledger: str, fiscal_year: int, out_dir: str, templates_dir: str | None, password: str | None) -> None:
+    """年次報告書（グラフ入り）と都道府県向けの年次集計（.xlsx）を作ります。
+
+    \b
+    例:
+      sasaeai annual samples/aoba_ledger.xlsx --fiscal-year 2026 --out 出力
+    """
+    from .annual import write_annual
+    from .check import load_and_check
+
+    model, report = load_and_check(ledger, fiscal_year, password)
+    result = write_annual(model, report, fiscal_year, out_dir, templates_dir)
+    click.echo(messages.ANNUAL_MADE.format(report=result.report, workbook=result.workbook))
+
+
 @main.group()
 def templates() -> None:
     """Word テンプレートの書き出しと点検。

@@ -101,7 +101,7 @@ class Report:
         """Error findings located on the given rows of a sheet."""
         out = []
         for f in self.findings:
-            if f.severity == ERROR and f.sheet == sheet and _row_of(f.cell) in rows:
+            if f.severity == ERROR and f.sheet == sheet and row_of(f.cell) in rows:
                 out.append(f)
         return out
 
@@ -114,6 +114,7 @@ class Report:
         }
 
 
-def _row_of(cell: str) -> int:
+def row_of(cell: str) -> int:
+    """The row number of 'H12' or '12:12'; 0 for a sheet-level finding."""
     digits = "".join(ch for ch in cell.split(":")[0] if ch.isdigit())
     return int(digits) if digits else 0

@@ -17,7 +17,7 @@ from . import messages
 from .blank_ledger import workbook_bytes
 from .context import letter_context, labels_context, meeting_title, posting_date
 from .errors import UsageError
-from .findings import ERROR, Finding, Report
+from .findings import ERROR, Finding, Report, row_of
 from .japanese import format_date, format_postal
 from .model import Council, Ledger, Meeting, Member
 from .output import atomic_write, inside, safe_filename
@@ -109,9 +109,9 @@ def plan_meeting(ledger: Ledger, report: Report, meeting: Meeting) -> MeetingPla
     if council:
         rows["協議体"] = {council.row}
     plan.blocking = [f for f in report.findings if f.severity == ERROR and (
-        f.sheet == "基本情報" or f.sheet in rows and _row(f.cell) in rows[f.sheet])]
+        f.sheet == "基本情報" or f.sheet in rows and row_of(f.cell) in rows[f.sheet])]
     if council is None and not plan.blocking:
-        plan.blocking = [f for f in report.findings if f.sheet == "会議" and _row(f.cell) == meeting.row]
+        plan.blocking = [f for f in report.findings if f.sheet == "会議" and row_of(f.cell) == meeting.row]
     if plan.blocking or council is None:
         plan.skip_reason = messages.SKIP_ERRORS
         return plan
@@ -120,10 +120,6 @@ def plan_meeting(ledger: Ledger, report: Report, meeting: Meeting) -> MeetingPla
         plan.skip_reason = messages.SKIP_NO_RECIPIENTS
     return plan
 
-
-def _row(cell: str) -> int:
-    digits = "".join(ch for ch in cell.split(":")[0] if ch.isdigit())
-    return int(digits) if digits else 0
 
 
 class Templates:

@@ -16,6 +16,7 @@ printed, not run.
 """
 from __future__ import annotations
 
+import contextvars
 import re
 import struct
 import zipfile
@@ -52,6 +53,63 @@ def xml_safe(value: object) -> object:
     if value is None:
         return ""
     return value
+
+
+class InlineImage:
+    """A picture for a `{{ }}` tag, e.g. a chart: PNG bytes and the printed size.
+
+    Rendering it registers the picture with the render under way, which adds
+    the media part and its relationship to the package.
+    """
+
+    def __init__(self, png: bytes, width_mm: float, height_mm: float, name: str = "image"):
+        self.png = png
+        self.width_mm = width_mm
+        self.height_mm = height_mm
+        self.name = name
+
+    def __html__(self) -> str:
+        media = _MEDIA.get()
+        if media is None:
+            raise TemplateError(messages.TEMPLATE_IMAGE_PLACE)
+        number, rid = media.add(self.png)
+        cx, cy = int(self.width_mm * 36000), int(self.height_mm * 36000)
+        return (
+            '</w:t></w:r><w:r><w:drawing>'
+            '<wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+            'distT="0" distB="0" distL="0" distR="0">'
+            f'<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="{2000 + number}" name="{self.name} {number}"/>'
+            '<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+            'noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+            '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+            '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            f'<pic:nvPicPr><pic:cNvPr id="{2000 + number}" name="{self.name}{number}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+            '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+            f'r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+            f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
+            '</wp:inline></w:drawing></w:r><w:r><w:t xml:space="preserve">'
+        )
+
+
+class _Media:
+    """The pictures one render placed, in order."""
+
+    def __init__(self):
+        self.images: list[bytes] = []
+
+    def add(self, png: bytes) -> tuple[int, str]:
+        self.images.append(png)
+        number = len(self.images)
+        return number, f"rIdSasaeaiImg{number}"
+
+    def parts(self) -> dict[str, bytes]:
+        return {f"word/media/sasaeai_image{n}.png": png for n, png in enumerate(self.images, start=1)}
+
+
+_MEDIA: contextvars.ContextVar[_Media | None] = contextvars.ContextVar("sasaeai_media", default=None)
+_IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
 
 def make_environment() -> SandboxedEnvironment:
@@ -172,8 +230,13 @@ class CompiledTemplate:
 
     def render(self, context: Mapping) -> bytes:
         """The .docx file for one context."""
-        rendered = self.render_xml(context)
-        return self._package(rendered)
+        media = _Media()
+        token = _MEDIA.set(media)
+        try:
+            rendered = self.render_xml(context)
+        finally:
+            _MEDIA.reset(token)
+        return self._package(rendered, media)
 
     def write(self, context: Mapping, path: str | Path) -> Path:
         """Render and write atomically."""
@@ -188,6 +251,15 @@ class CompiledTemplate:
         contexts = list(contexts)
         if not contexts:
             raise ValueError("render_combined needs at least one context")
+        media = _Media()
+        token = _MEDIA.set(media)
+        try:
+            rendered = self._render_combined(contexts, shared)
+        finally:
+            _MEDIA.reset(token)
+        return self._package(rendered, media)
+
+    def _render_combined(self, contexts: list[Mapping], shared: Mapping | None) -> dict[str, str]:
         main = next(e for e in self.entries if e.name == "word/document.xml")
         bodies = []
         head = tail = ""
@@ -204,16 +276,36 @@ class CompiledTemplate:
         for entry in self.entries:
             if entry.template is not None and entry.name != "word/document.xml":
                 rendered[entry.name] = self.render_part(entry, others)
-        return self._package(rendered)
+        return rendered
 
-    def _package(self, rendered: Mapping[str, str]) -> bytes:
+    def _package(self, rendered: Mapping[str, str], media: _Media | None = None) -> bytes:
         writer = _ZipWriter()
+        changed = {name: xml.encode("utf-8") for name, xml in rendered.items()}
+        if media is not None and media.images:
+            changed.update(self._media_changes(media))
         for entry in self.entries:
-            if entry.name in rendered:
-                writer.add(entry.name, rendered[entry.name].encode("utf-8"))
+            if entry.name in changed:
+                writer.add(entry.name, changed.pop(entry.name))
             else:
                 writer.add_compressed(entry.name, entry.data, entry.crc, entry.size)
+        for name, body in changed.items():   # new parts: the pictures
+            writer.add(name, body)
         return writer.finish()
+
+    def _media_changes(self, media: _Media) -> dict[str, bytes]:
+        """The relationship and content-type parts with the pictures added, and the pictures."""
+        by_name = {e.name: e for e in self.entries}
+        rels = _inflate(by_name["word/_rels/document.xml.rels"])
+        added = "".join(f'<Relationship Id="rIdSasaeaiImg{n}" Type="{_IMAGE_REL}" '
+                        f'Target="media/sasaeai_image{n}.png"/>' for n in range(1, len(media.images) + 1))
+        rels = rels.replace("</Relationships>", added + "</Relationships>")
+        types = _inflate(by_name["[Content_Types].xml"])
+        if 'Extension="png"' not in types:
+            types = types.replace("<Default ", '<Default Extension="png" ContentType="image/png"/><Default ', 1)
+        changes = {"word/_rels/document.xml.rels": rels.encode("utf-8"),
+                   "[Content_Types].xml": types.encode("utf-8")}
+        changes.update(media.parts())
+        return changes
 
     # --- inspection ---------------------------------------------------------------
     def variables(self) -> set[str]:

@@ -17,6 +17,8 @@ from .render import CompiledTemplate
 TEMPLATES = {
     "invitation": ("invitation.docx", "開催通知と出欠回答票"),
     "labels": ("labels.docx", "宛名ラベル（A4 12面）"),
+    "minutes": ("minutes.docx", "議事録"),
+    "annual_report": ("annual_report.docx", "年次報告書"),
 }
 
 
@@ -58,15 +60,27 @@ def export(dest: str | Path, force: bool = False) -> list[Path]:
 
 def example_contexts() -> dict[str, dict]:
     """A context per template, built from a made-up meeting: the variables templates may use."""
-    ledger = Ledger(info=Info(municipality="例町", mayor_title="例町長", mayor_name="例 太郎",
-                              department="福祉課", phone="000-000-0000"))
+    from .annual import annual_context, annual_tables
+    from .findings import Report
+    from .minutes import minutes_context
+
     council = Council(council_id="C", name="例協議体", layer=2, area_id="A")
     meeting = Meeting(meeting_id="K", council_id="C", number=1, date=dt.date(2026, 12, 21),
                       start=dt.time(14), place="例会館", agenda=("例",))
     member = Member(member_id="M", council_id="C", name="例 花子", org_kind="住民", delivery="郵送",
                     postal_code="0000000", address1="例町1")
+    ledger = Ledger(info=Info(municipality="例町", mayor_title="例町長", mayor_name="例 太郎",
+                              department="福祉課", phone="000-000-0000"),
+                    councils=[council], meetings=[meeting], members=[member])
+    annual = annual_context(ledger, annual_tables(ledger, Report("", 2026), 2026), with_charts=False)
+    annual["charts"] = {name: "" for name in CHART_NAMES}
     return {"invitation": letter_context(ledger, council, meeting, member),
-            "labels": labels_context([member])}
+            "labels": labels_context([member]),
+            "minutes": minutes_context(ledger, meeting),
+            "annual_report": annual}
+
+
+CHART_NAMES = ("meetings", "members", "issues", "activities")
 
 
 @dataclass

@@ -318,6 +318,262 @@ def build_labels() -> Path:
     return save(doc, "labels.docx")
 
 
+BLANK_LINES = 4
+
+
+def ruled(doc, count: int = BLANK_LINES) -> None:
+    """Lines to write on by hand: a borderless table with a dotted rule under each row.
+
+    (Paragraph bottom borders will not do: Word and LibreOffice merge the
+    borders of neighbouring paragraphs into one line under the last.)
+    """
+    table = doc.add_table(rows=count, cols=1)
+    _fixed_layout(table, [160], cell_margin_mm=(0, 0, 0, 0))
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "right", "insideV"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    for side in ("bottom", "insideH"):
+        el = OxmlElement(f"w:{side}")
+        for key, value in (("w:val", "dotted"), ("w:sz", "4"), ("w:space", "0"), ("w:color", "808080")):
+            el.set(qn(key), value)
+        borders.append(el)
+    table._tbl.tblPr.append(borders)
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), str(int(Mm(4).twips)))
+    indent.set(qn("w:type"), "dxa")
+    table._tbl.tblPr.append(indent)
+    for row in table.rows:
+        row.height = Mm(8)
+        row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+
+
+def heading(doc, text: str):
+    p = para(doc, text, size=11, bold=True, font=GOTHIC, keep=True)
+    p.paragraph_format.space_before = Pt(8)
+    p.paragraph_format.space_after = Pt(2)
+    return p
+
+
+def loop_table(doc, headers, cells, widths_mm, loop: str, right=(), header_fill=True):
+    """A bordered table: a header row, then one row per item of `loop` ({%tr for %})."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    _cell_borders(table)
+    _fixed_layout(table, widths_mm, cell_margin_mm=(0.8, 1.5, 0.8, 1.5))
+    for cell, text in zip(table.rows[0].cells, headers):
+        _set_cell_text(cell, text, bold=True, align=C)
+        if header_fill:
+            shade = OxmlElement("w:shd")
+            shade.set(qn("w:val"), "clear")
+            shade.set(qn("w:color"), "auto")
+            shade.set(qn("w:fill"), "E7EEF7")
+            cell._tc.get_or_add_tcPr().append(shade)
+    _set_cell_text(table.rows[1].cells[0], "{%tr " + loop + " %}")
+    for index, (cell, text) in enumerate(zip(table.rows[2].cells, cells)):
+        _set_cell_text(cell, text, align=R if index in right else None)
+    _set_cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    header = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    header.append(repeat)
+    return table
+
+
+def build_minutes() -> Path:
+    doc = new_document(top=20, bottom=18, left=22, right=20)
+    para(doc, "{{ title }}", align=C, size=14, bold=True, font=GOTHIC, space_after=6)
+    info = doc.add_table(rows=5, cols=2)
+    _cell_borders(info)
+    _fixed_layout(info, [28, 140], cell_margin_mm=(0.8, 1.5, 0.8, 1.5))
+    for row, (label, value) in zip(info.rows, [
+            ("日　時", "{{ meeting.date }}　{{ meeting.time }}"),
+            ("場　所", "{{ meeting.place }}{% if meeting.place_address %}（{{ meeting.place_address }}）{% endif %}"),
+            ("形　式", "{{ meeting.form }}"),
+            ("進行役", "{{ meeting.facilitator }}"),
+            ("事務局・SC", "{{ secretariat }}{% if coordinators %}／生活支援コーディネーター: {{ coordinators }}{% endif %}")]):
+        _set_cell_text(row.cells[0], label, align=C)
+        _set_cell_text(row.cells[1], value)
+    heading(doc, "出席者")
+    para(doc, "{%p if has_attendance %}")
+    para(doc, "{{ attendance.counts }}")
+    para(doc, "出席: {% for m in attendance.present %}{{ m.label }}{% if not loop.last %}、{% endif %}{% endfor %}")
+    para(doc, "{%p if attendance.proxy %}")
+    para(doc, "代理出席: {% for m in attendance.proxy %}{{ m.label }}{% if not loop.last %}、{% endif %}{% endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if attendance.absent %}")
+    para(doc, "欠席: {% for m in attendance.absent %}{{ m.name }}{% if not loop.last %}、{% endif %}{% endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p else %}")
+    para(doc, "（出欠の記録がないため、出席した方に✓を付けてください）")
+    loop_table(doc, ["出席", "氏名", "所属・役職"], ["□", "{{ m.name }}", "{{ m.org }}"], [14, 45, 109],
+               "for m in checklist")
+    para(doc, "{%p endif %}")
+
+    heading(doc, "１　目指す地域像と前回の振り返り")
+    para(doc, "目指す地域像: {{ vision }}", left=10.5)
+    para(doc, "{%p if previous.exists %}")
+    para(doc, "前回 {{ previous.title }}の決定事項:", left=10.5)
+    para(doc, "{%p for d in previous.decisions %}")
+    para(doc, "・{{ d.content }}", left=21)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if previous.homework %}")
+    para(doc, "前回の宿題:", left=10.5)
+    para(doc, "{%p for h in previous.homework %}")
+    para(doc, "・{{ h.content }}（{{ h.owner }}{% if h.due %}、{{ h.due }}まで{% endif %}）　→ 結果:", left=21)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if not previous.decisions and not previous.homework %}")
+    ruled(doc, 2)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p else %}")
+    para(doc, "（前回の記録はありません）", left=10.5)
+    para(doc, "{%p endif %}")
+
+    heading(doc, "２　近況報告（アイスブレイク）")
+    para(doc, "{%p if news %}")
+    para(doc, "{%p for n in news %}")
+    para(doc, "・{{ n.content }}", left=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p else %}")
+    ruled(doc, 3)
+    para(doc, "{%p endif %}")
+
+    heading(doc, "３　協議")
+    para(doc, "{%p for item in meeting.agenda %}")
+    para(doc, "（{{ loop.index }}）{{ item }}", left=10.5)
+    para(doc, "{%p if not discussion %}")
+    ruled(doc, 3)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if discussion %}")
+    para(doc, "協議の内容:", left=10.5)
+    para(doc, "{%p for d in discussion %}")
+    para(doc, "・{{ d.content }}", left=21)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
+
+    heading(doc, "４　地域課題・地域資源・アイデア")
+    loop_table(doc, ["地域課題", "地域資源", "アイデア"], ["{{ b.issue }}", "{{ b.resource }}", "{{ b.idea }}"],
+               [56, 56, 56], "for b in board")
+
+    heading(doc, "５　合意事項")
+    para(doc, "（多数決ではなく、参加者全員が納得して合意した事項を記録します）", size=9, left=10.5)
+    para(doc, "{%p if decisions %}")
+    para(doc, "{%p for d in decisions %}")
+    para(doc, "・{{ d.content }}", left=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p else %}")
+    ruled(doc, 3)
+    para(doc, "{%p endif %}")
+
+    heading(doc, "６　宿題")
+    loop_table(doc, ["担当", "内容", "期限"], ["{{ h.owner }}", "{{ h.content }}", "{{ h.due }}"],
+               [34, 94, 40], "for h in homework")
+
+    heading(doc, "７　次回開催予定")
+    para(doc, "{%p if next.exists %}")
+    para(doc, "{{ next.text }}", left=10.5)
+    para(doc, "{%p else %}")
+    para(doc, "令和　　年　　月　　日（　）　　時　　分～　　場所：", left=10.5)
+    para(doc, "{%p endif %}")
+    para(doc)
+    para(doc, "記録者：＿＿＿＿＿＿＿＿＿＿＿＿", align=R)
+    heading(doc, "ホワイトボード・模造紙の写真")
+    box = doc.add_table(rows=1, cols=1)
+    _cell_borders(box)
+    _fixed_layout(box, [168])
+    box.rows[0].height = Mm(70)
+    box.rows[0].height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+    _set_cell_text(box.rows[0].cells[0], "（写真を貼り付けてください）", align=C)
+    _drop_leading_empty_paragraph(doc)
+    return save(doc, "minutes.docx")
+
+
+def build_annual_report() -> Path:
+    doc = new_document(top=20, bottom=18, left=22, right=20)
+    for _ in range(6):
+        para(doc)
+    para(doc, "{{ fy_title }}", align=C, size=16, font=GOTHIC)
+    para(doc, "生活支援体制整備事業 実施報告書", align=C, size=20, bold=True, font=GOTHIC, space_after=12)
+    para(doc, "（対象期間: {{ fy_range }}）", align=C)
+    for _ in range(12):
+        para(doc)
+    para(doc, "{{ municipality.name }}", align=C, size=14)
+    para(doc, "{{ department }}", align=C)
+
+    p = heading(doc, "１　目指す地域像")
+    doc.paragraphs[-1].paragraph_format.page_break_before = True
+    para(doc, "{{ vision }}", left=10.5)
+
+    heading(doc, "２　生活支援コーディネーターの配置と協議体の設置")
+    para(doc, "{{ coverage_summary }}{% if coverage_goal_met %}第1層・第2層の全域で配置・設置の目標を達成しています。"
+              "{% else %}第1層・第2層の全域での配置・設置に向け、未整備の圏域があります。{% endif %}", left=10.5,
+         indent_first=10.5)
+    loop_table(doc, ["圏域", "層", "在任SC", "協議体", "SC", "協議体"],
+               ["{{ r[1] }}", "{{ r[2] }}", "{{ r[4] }}", "{{ r[6] }}", "{{ r[7] }}", "{{ r[8] }}"],
+               [30, 10, 46, 52, 15, 15], "for r in tables.coverage")
+
+    heading(doc, "３　協議体の開催状況")
+    para(doc, "{{ charts.meetings }}", align=C)
+    loop_table(doc, ["協議体", "開催", "目標", "最長の間隔", "出席率", "主な議題"],
+               ["{{ r[0] }}", "{{ r[2] }}回{% if r[4] != '0' %}（うち予定{{ r[4] }}）{% endif %}", "{{ r[6] }}回",
+                "{% if r[8] != '—' %}{{ r[8] }}日{% else %}—{% endif %}", "{{ r[9] }}", "{{ r[10] }}"],
+               [34, 24, 12, 17, 15, 66], "for r in tables.councils", right=(2, 3, 4))
+    para(doc, "※開催は予定を含み中止を除く回数。最長間隔は年度内の会議の間隔、出席率は出欠の記録がある会議の"
+              "（出席＋代理出席）÷回答者数の平均です。", size=8)
+
+    heading(doc, "４　構成員の構成（団体種別）")
+    para(doc, "{{ charts.members }}", align=C)
+    loop_table(doc, ["団体種別", "第1層", "第2層", "計", "割合"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
+               [70, 24, 24, 24, 26], "for r in tables.members", right=(1, 2, 3, 4))
+
+    heading(doc, "５　地域課題・地域資源の把握と取組の段階")
+    para(doc, "{{ charts.issues }}", align=C)
+    loop_table(doc, ["段階", "地域課題", "地域資源", "ニーズ", "計"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
+               [60, 27, 27, 27, 27], "for r in tables.issue_stage", right=(1, 2, 3, 4))
+    para(doc)
+    loop_table(doc, ["把握のきっかけ", "地域課題", "地域資源", "ニーズ", "計"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
+               [60, 27, 27, 27, 27], "for r in tables.issue_source", right=(1, 2, 3, 4))
+
+    heading(doc, "６　住民主体の活動")
+    para(doc, "{{ charts.activities }}", align=C)
+    loop_table(doc, ["種類", "活動数", "年間実施回数", "平均参加者数", "担い手数"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
+               [48, 28, 30, 32, 30], "for r in tables.activity_kind", right=(1, 2, 3, 4))
+    para(doc)
+    loop_table(doc, ["圏域", "活動数", "平均参加者数", "担い手数", "主な種類"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
+               [40, 20, 30, 24, 54], "for r in tables.activity_area", right=(1, 2, 3))
+    para(doc)
+    loop_table(doc, ["支援内容", "活動数"], ["{{ r[0] }}", "{{ r[1] }}"], [70, 30], "for r in tables.activity_support",
+               right=(1,))
+
+    heading(doc, "７　地域ケア会議との連携")
+    para(doc, "地域ケア会議 {{ care.held }} 回のうち、生活支援コーディネーターの出席は {{ care.attended }} 回"
+              "（出席率 {{ care.rate }}）、協議体へ反映した地域課題は {{ care.passed }} 件です。", left=10.5,
+         indent_first=10.5)
+    loop_table(doc, ["開催日", "圏域", "抽出された地域課題", "反映先の会議"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[3] }}", "{{ r[4] }}"], [40, 26, 56, 46], "for r in tables.care_passed")
+
+    heading(doc, "８　目標と実績")
+    loop_table(doc, ["区分", "目標", "指標", "目標値", "実績値", "評価", "見直し"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[6] }}"],
+               [12, 44, 24, 18, 20, 10, 40], "for r in tables.goals")
+
+    heading(doc, "９　台帳の点検で残っている指摘")
+    para(doc, "{%p if tables.findings %}")
+    loop_table(doc, ["種別", "場所", "内容"], ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}"], [14, 34, 120],
+               "for r in tables.findings")
+    para(doc, "{%p else %}")
+    para(doc, "指摘はありません。", left=10.5)
+    para(doc, "{%p endif %}")
+    _drop_leading_empty_paragraph(doc)
+    return save(doc, "annual_report.docx")
+
+
 if __name__ == "__main__":
-    for built in (build_invitation(), build_labels()):
+    for built in (build_invitation(), build_labels(), build_minutes(), build_annual_report()):
         print(built)

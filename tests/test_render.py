@@ -92,7 +92,7 @@ def test_docxtpl_style_template_text_equals_docxtpl(tmp_path):
     assert text[-4:] == ["--", "見出し", "--", "フッター / 青木 一郎"]
 
 
-@pytest.mark.parametrize("name", ["invitation", "labels"])
+@pytest.mark.parametrize("name", ["invitation", "labels", "minutes", "annual_report"])
 def test_project_templates_text_equals_docxtpl(name):
     path = REPO / "templates" / f"{name}.docx"
     context = example_contexts()[name]
@@ -186,7 +186,7 @@ def test_variables_lists_what_the_template_reads(tmp_path):
 
 
 def test_eastasia_font_and_a4_in_project_templates():
-    for name in ("invitation", "labels"):
+    for name in ("invitation", "labels", "minutes", "annual_report"):
         xml = part_xml((REPO / "templates" / f"{name}.docx").read_bytes(), "word/styles.xml")
         assert 'w:eastAsia="ＭＳ 明朝"' in xml
         doc = part_xml((REPO / "templates" / f"{name}.docx").read_bytes())

@@ -1,0 +1,110 @@
+"""Charts for the annual report, drawn with matplotlib in a Japanese font that ships
+in a pip package (matplotlib-fontja's IPAexGothic), so no system font is needed.
+
+Every chart is PNG bytes at print resolution, the same bytes for the same data.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+DPI = 200
+WIDTH_MM = 160.0
+_COLORS = ["#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478", "#9E480E"]
+
+
+@lru_cache(maxsize=1)
+def _font_name() -> str:
+    import matplotlib_fontja
+    from matplotlib import font_manager
+
+    path = Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def _figure(height_mm: float):
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH_MM / 25.4, height_mm / 25.4), dpi=DPI)
+    return fig
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    # No software/date metadata: the same data must give the same bytes.
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _style():
+    import matplotlib
+
+    return matplotlib.rc_context({
+        "font.family": _font_name(), "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.unicode_minus": False, "svg.hashsalt": "sasaeai",
+    })
+
+
+def meetings_against_target(names: list[str], held: list[int], planned: list[int], targets: list[int],
+                            height_mm: float = 70) -> bytes:
+    """Bars of meetings held (and still planned) per council, with the target as a marker."""
+    with _style():
+        fig = _figure(height_mm)
+        ax = fig.add_subplot()
+        x = range(len(names))
+        ax.bar(x, held, color=_COLORS[0], label="開催済")
+        ax.bar(x, planned, bottom=held, color=_COLORS[4], alpha=0.5, label="予定")
+        ax.scatter(x, targets, marker="_", s=600, linewidths=2.5, color=_COLORS[1], label="年間目標", zorder=3)
+        ax.set_xticks(list(x), [_wrap(n) for n in names])
+        ax.set_ylabel("回")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.legend(loc="upper right", fontsize=8, frameon=False, ncols=3)
+        ax.set_ylim(0, max([*targets, *(h + p for h, p in zip(held, planned)), 1]) * 1.25)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def horizontal_counts(labels: list[str], counts: list[int], unit: str, height_mm: float | None = None) -> bytes:
+    """A horizontal bar per label (member make-up by 団体種別, issues by stage)."""
+    height_mm = height_mm or max(40.0, 7.0 * len(labels) + 18)
+    with _style():
+        fig = _figure(height_mm)
+        ax = fig.add_subplot()
+        y = list(range(len(labels)))[::-1]
+        bars = ax.barh(y, counts, color=_COLORS[0])
+        ax.set_yticks(y, labels)
+        ax.bar_label(bars, labels=[f"{c}{unit}" for c in counts], padding=3, fontsize=8)
+        ax.set_xlim(0, max([*counts, 1]) * 1.2)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def stacked_by_area(areas: list[str], kinds: list[str], counts: dict[str, list[int]],
+                    height_mm: float = 75) -> bytes:
+    """Activities per area, stacked by kind."""
+    with _style():
+        fig = _figure(height_mm)
+        ax = fig.add_subplot()
+        bottom = [0] * len(areas)
+        x = range(len(areas))
+        for i, kind in enumerate(kinds):
+            values = counts[kind]
+            ax.bar(x, values, bottom=bottom, color=_COLORS[i % len(_COLORS)], label=kind)
+            bottom = [b + v for b, v in zip(bottom, values)]
+        ax.set_xticks(list(x), [_wrap(a) for a in areas])
+        ax.set_ylabel("件")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylim(0, max([*bottom, 1]) * 1.3)
+        ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=4)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def _wrap(text: str, width: int = 7) -> str:
+    """Break long Japanese names for tick labels (no spaces to break at)."""
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
