@@ -22,6 +22,7 @@ from .render import CompiledTemplate, InlineImage
 from .templates import template_path
 
 PERCENT = "0.0%"
+MAX_COUNCIL_BARS = 20       # more councils than this: a histogram instead of a bar each
 
 
 @dataclass
@@ -47,15 +48,10 @@ class CouncilYear:
     topics: list[str]
 
 
-def council_year(ledger: Ledger, council: Council, first: dt.date, last: dt.date) -> CouncilYear:
-    """A council's fiscal year: meetings, gaps, attendance, topics."""
-    in_year = [m for m in ledger.meetings
-               if m.council_id == council.council_id and m.date and first <= m.date <= last]
+def council_year(council: Council, in_year: list[Meeting], answers: dict[str, list[str]]) -> CouncilYear:
+    """A council's fiscal year from its meetings in the year and the 出欠 answers by meeting."""
     meetings = sorted((m for m in in_year if not m.cancelled), key=lambda m: (m.date, m.row))
     gaps = [(b.date - a.date).days for a, b in zip(meetings, meetings[1:])]
-    answers = defaultdict(list)
-    for row in ledger.attendance:
-        answers[row.meeting_id].append(row.answer)
     rates = []
     for meeting in meetings:
         got = answers.get(meeting.meeting_id)
@@ -96,7 +92,14 @@ def annual_tables(ledger: Ledger, report: Report, year: int) -> AnnualData:
                               "○" if councils else "×"])
     tables["coverage"] = coverage
 
-    councils = [council_year(ledger, c, first, last) for c in ledger.councils
+    answers: dict[str, list[str]] = defaultdict(list)
+    for row in ledger.attendance:
+        answers[row.meeting_id].append(row.answer)
+    in_year: dict[str, list[Meeting]] = defaultdict(list)
+    for meeting in ledger.meetings:
+        if meeting.date and first <= meeting.date <= last:
+            in_year[meeting.council_id].append(meeting)
+    councils = [council_year(c, in_year[c.council_id], answers) for c in ledger.councils
                 if c.established is None or c.established <= last]
     meetings = Table("councils", "協議体の開催状況", ["協議体", "層", "開催回数（予定含む）", "うち開催済", "うち予定",
                                                   "中止", "年間目標", "目標達成", "最長の間隔（日）", "平均出席率", "主な議題"],
@@ -250,9 +253,13 @@ def make_charts(data: AnnualData) -> dict[str, InlineImage]:
     t = data.tables
     out = {}
     councils = data.councils
-    out["meetings"] = InlineImage(charts.meetings_against_target(
-        [cy.council.name for cy in councils], [cy.held for cy in councils], [cy.planned for cy in councils],
-        [cy.council.target_meetings for cy in councils]), charts.WIDTH_MM, 70, "開催回数")
+    targets = [cy.council.target_meetings for cy in councils]
+    if len(councils) <= MAX_COUNCIL_BARS:
+        png = charts.meetings_against_target([cy.council.name for cy in councils], [cy.held for cy in councils],
+                                             [cy.planned for cy in councils], targets)
+    else:   # a bar per council stops being readable: show how many councils met how often
+        png = charts.meetings_histogram([len(cy.meetings) for cy in councils], targets)
+    out["meetings"] = InlineImage(png, charts.WIDTH_MM, 70, "開催回数")
     members = [r for r in t["members"].rows if r[0] != "計"]
     height = max(40.0, 7.0 * len(members) + 18)
     out["members"] = InlineImage(charts.horizontal_counts([r[0] for r in members], [r[3] for r in members], "人"),

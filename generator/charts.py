@@ -68,6 +68,28 @@ def meetings_against_target(names: list[str], held: list[int], planned: list[int
         return _png(fig)
 
 
+def meetings_histogram(counts: list[int], targets: list[int], height_mm: float = 70) -> bytes:
+    """For many councils: how many councils met how many times, with the usual target marked."""
+    from collections import Counter
+
+    with _style():
+        fig = _figure(height_mm)
+        ax = fig.add_subplot()
+        freq = Counter(counts)
+        xs = list(range(0, max([*counts, *targets, 1]) + 1))
+        ax.bar(xs, [freq[x] for x in xs], color=_COLORS[0], label="協議体数")
+        target = sorted(targets)[len(targets) // 2] if targets else 0
+        ax.axvline(target - 0.5, color=_COLORS[1], linewidth=2, label=f"年間目標（{target}回）")
+        ax.axvline(2.5, color=_COLORS[2], linewidth=1.5, linestyle="--", label="3回未満は承認型会議の恐れ")
+        ax.set_xticks(xs)
+        ax.set_xlabel("年度内の開催回数（予定含む）")
+        ax.set_ylabel("協議体数")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        fig.tight_layout()
+        return _png(fig)
+
+
 def horizontal_counts(labels: list[str], counts: list[int], unit: str, height_mm: float | None = None) -> bytes:
     """A horizontal bar per label (member make-up by 団体種別, issues by stage)."""
     height_mm = height_mm or max(40.0, 7.0 * len(labels) + 18)
@@ -80,6 +102,8 @@ def horizontal_counts(labels: list[str], counts: list[int], unit: str, height_mm
         ax.bar_label(bars, labels=[f"{c}{unit}" for c in counts], padding=3, fontsize=8)
         ax.set_xlim(0, max([*counts, 1]) * 1.2)
         ax.xaxis.get_major_locator().set_params(integer=True)
+        if not labels:
+            _nothing(ax)
         fig.tight_layout()
         return _png(fig)
 
@@ -100,9 +124,16 @@ def stacked_by_area(areas: list[str], kinds: list[str], counts: dict[str, list[i
         ax.set_ylabel("件")
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylim(0, max([*bottom, 1]) * 1.3)
-        ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=4)
+        if kinds:
+            ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=4)
+        else:
+            _nothing(ax)
         fig.tight_layout()
         return _png(fig)
+
+
+def _nothing(ax) -> None:
+    ax.text(0.5, 0.5, "該当なし", transform=ax.transAxes, ha="center", va="center", fontsize=11, color="#808080")
 
 
 def _wrap(text: str, width: int = 7) -> str:
