@@ -318,7 +318,8 @@ class AnnualResult:
 
 def write_annual(ledger: Ledger, report: Report, year: int, out_dir: str | Path,
                  templates_dir: str | Path | None = None,
-                 clock: Callable[[], float] | None = None) -> AnnualResult:
+                 clock: Callable[[], float] | None = None,
+                 save: Callable[[Path, bytes], object] = atomic_write) -> AnnualResult:
     """Write 年次報告書_YYYY.docx and 年次集計_YYYY.xlsx into out_dir."""
     import time
 
@@ -331,8 +332,8 @@ def write_annual(ledger: Ledger, report: Report, year: int, out_dir: str | Path,
     t2 = clock()
     template = CompiledTemplate(template_path("annual_report", templates_dir))
     report_path = inside(out_dir, f"年次報告書_{year}.docx")
-    template.write(context, report_path)
+    save(report_path, template.render(context))
     workbook_path = inside(out_dir, f"年次集計_{year}.xlsx")
-    atomic_write(workbook_path, summary_workbook(data))
+    save(workbook_path, summary_workbook(data))
     t3 = clock()
     return AnnualResult(report_path, workbook_path, chart_seconds=t2 - t1, render_seconds=(t1 - t0) + (t3 - t2))

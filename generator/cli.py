@@ -27,6 +27,9 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:   # output piped into `head`: nothing more to say
+            sys.stderr.close()
+            ctx.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.echo("中断しました。", err=True)
             ctx.exit(130)
@@ -243,6 +246,123 @@ def annual(ledger: str, fiscal_year: int, out_dir: str, templates_dir: str | Non
     model, report = load_and_check(ledger, fiscal_year, password)
     result = write_annual(model, report, fiscal_year, out_dir, templates_dir)
     click.echo(messages.ANNUAL_MADE.format(report=result.report, workbook=result.workbook))
+
+
+@main.command()
+@click.argument("ledger", type=click.Path())
+@click.option("--month", required=True, help="処理する月（YYYY-MM）。翌月の会議の通知と今月の会議の議事録を作ります。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="出力先フォルダ（その中に YYYY-MM フォルダを作ります）。")
+@click.option("--pdf", is_flag=True, help="すべての .docx の PDF も作ります（LibreOffice が必要）。")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="通知を作る並列プロセス数。")
+@click.option("--annual", "with_annual", is_flag=True, help="3月以外でも年次報告書を作ります。")
+@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+              help="編集したテンプレートのフォルダ。")
+@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+def monthly(ledger: str, month: str, out_dir: str, pdf: bool, jobs: int, with_annual: bool,
+            templates_dir: str | None, password: str | None) -> None:
+    """月次処理: 点検、翌月の会議の通知一式、今月の会議の議事録、3月は年次報告書。
+
+    今月の会議でまだ通知していないものは「遅れ」として今月発送分を作ります。
+    会議の日時・場所・議題が変わっていれば「改訂」として作り直し、旧版を受け取った方を一覧にします。
+    出力先の YYYY-MM フォルダに manifest.json（全ファイルと sha256・元の台帳の行）と 一覧.txt を保存します。
+    同じ台帳で再実行しても同じファイルになり、変わらないファイルは書き直しません。
+
+    \b
+    例:
+      sasaeai monthly samples/aoba_ledger.xlsx --month 2026-12 --out 出力
+      sasaeai monthly 台帳.xlsx --month 2027-03 --out 出力 --pdf --jobs 2
+    """
+    from .monthly import run_monthly
+
+    if pdf:
+        from .pdf import find_soffice
+        find_soffice()    # say so before any work when LibreOffice is missing
+    bar_holder = {}
+
+    def on_total(total: int) -> None:
+        bar_holder["bar"] = click.progressbar(length=max(total, 1), label=messages.PROGRESS_BATCH, file=sys.stderr)
+        bar_holder["bar"].__enter__()
+
+    try:
+        batch = run_monthly(ledger, month, out_dir, pdf=pdf, jobs=jobs, annual=with_annual,
+                            templates_dir=templates_dir, password=password,
+                            progress=lambda n: bar_holder["bar"].update(n) if "bar" in bar_holder else None,
+                            on_total=on_total)
+    finally:
+        if "bar" in bar_holder:
+            bar_holder["bar"].__exit__(None, None, None)
+    from .monthly import format_summary
+
+    click.echo(format_summary(batch))
+    click.echo(messages.MONTHLY_DONE.format(folder=batch.folder, written=batch.written, pdfs=batch.pdfs))
+    sys.exit(EXIT_FINDINGS if batch.has_errors else EXIT_OK)
+
+
+@main.command()
+@click.argument("batch", type=click.Path(file_okay=False))
+@click.option("--send", "really", is_flag=True, help="実際に送信します（付けなければ送信予定の表示だけ）。")
+@click.option("--host", default=None, help="SMTP サーバー（既定: 環境変数 SASAEAI_SMTP_HOST、なければ localhost）。")
+@click.option("--port", type=int, default=None, help="ポート（既定: SASAEAI_SMTP_PORT、なければ TLS の方式に応じて 587/465/25）。")
+@click.option("--user", default=None, help="ユーザー名（既定: SASAEAI_SMTP_USER）。パスワードは環境変数 SASAEAI_SMTP_PASSWORD だけから読みます。")
+@click.option("--tls", type=click.Choice(["starttls", "ssl", "none"]), default=None,
+              help="暗号化の方式（既定: SASAEAI_SMTP_TLS、なければ starttls）。")
+@click.option("--resend-revised", is_flag=True, help="旧版を送った方にも改訂版を送ります。")
+@click.option("--retry-unconfirmed", is_flag=True, help="前回途中で終わり届いたか分からない送信をやり直します。")
+@click.option("--retries", type=click.IntRange(1, 10), default=3, show_default=True, help="一時的な失敗の再試行回数。")
+@click.option("--retry-wait", type=click.FloatRange(0, 600), default=2.0, show_default=True,
+              help="最初の再試行までの秒数（毎回2倍）。")
+@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+              help="メール本文テンプレート（mail.txt）のあるフォルダ。")
+def send(batch: str, really: bool, host, port, user, tls, resend_revised: bool, retry_unconfirmed: bool,
+         retries: int, retry_wait: float, templates_dir) -> None:
+    """sasaeai monthly で作った月のフォルダの通知を、メールの構成員に送ります。
+
+    送信のたびに 送信ログ.jsonl に記録し、再実行しても同じ通知を二度送りません（失敗分だけ再送）。
+
+    \b
+    例:
+      sasaeai send 出力/2026-12
+      SASAEAI_SMTP_PASSWORD=... sasaeai send 出力/2026-12 --send --host smtp.example.jp --user aoba
+    """
+    from .send import Settings, send_batch
+
+    settings = Settings.from_environment(host=host, port=port, user=user, tls=tls, retries=retries,
+                                         retry_wait=retry_wait) if really else None
+    if really:
+        bars = {}
+
+        def on_total(total: int) -> None:
+            bars["bar"] = click.progressbar(length=max(total, 1), label=messages.PROGRESS_SEND, file=sys.stderr)
+            bars["bar"].__enter__()
+
+        try:
+            report = send_batch(batch, settings, really=True, resend_revised=resend_revised,
+                                retry_unconfirmed=retry_unconfirmed, templates_dir=templates_dir,
+                                progress=lambda n: bars["bar"].update(n), on_total=on_total)
+        finally:
+            if "bar" in bars:
+                bars["bar"].__exit__(None, None, None)
+    else:
+        report = send_batch(batch, None, really=False, resend_revised=resend_revised,
+                            retry_unconfirmed=retry_unconfirmed, templates_dir=templates_dir)
+    if not really:
+        click.echo(messages.SEND_DRY_HEADER)
+        for item in report.would_send:
+            click.echo(messages.SEND_DRY_LINE.format(name=item.name, to=item.to, subject=item.message["Subject"],
+                                                     attachment=item.attachment_name))
+    for item in report.sent:
+        click.echo(messages.SEND_SENT_LINE.format(name=item.name, to=item.to))
+    for item, why in report.failed:
+        click.echo(messages.SEND_FAILED_LINE.format(name=item.name, to=item.to, why=why))
+    for item, why in report.skipped:
+        click.echo(messages.SEND_SKIPPED_LINE.format(name=item.name, to=item.to, why=why))
+    if really:
+        click.echo(messages.SEND_TOTAL.format(sent=len(report.sent), failed=len(report.failed),
+                                              skipped=len(report.skipped)))
+    else:
+        click.echo(messages.SEND_DRY_TOTAL.format(count=len(report.would_send), skipped=len(report.skipped)))
+    sys.exit(report.exit_code)
 
 
 @main.group()

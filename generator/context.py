@@ -25,11 +25,18 @@ def posting_date(info: Info, meeting: Meeting) -> dt.date:
     return previous_business_day(meeting.date - dt.timedelta(days=info.notice_days))
 
 
-def reply_date(info: Info, meeting: Meeting) -> dt.date:
-    """回答期限: as typed, else 回答期限日数 before the meeting, on an office day."""
+def reply_date(info: Info, meeting: Meeting, posted: dt.date | None = None) -> dt.date:
+    """回答期限: as typed, else 回答期限日数 before the meeting, on an office day.
+
+    A letter posted late (`posted` given) never asks for an answer before it
+    arrives: the deadline moves to the office day before the meeting.
+    """
     if meeting.reply_by:
         return meeting.reply_by
-    return previous_business_day(meeting.date - dt.timedelta(days=info.reply_days))
+    reply = previous_business_day(meeting.date - dt.timedelta(days=info.reply_days))
+    if posted is not None and reply <= posted:
+        reply = max(previous_business_day(meeting.date - dt.timedelta(days=1)), posted)
+    return reply
 
 
 def municipality_context(info: Info) -> dict:
@@ -50,7 +57,7 @@ def meeting_title(council: Council, meeting: Meeting) -> str:
     return f"第{meeting.number}回 {council.name}" if meeting.number else council.name
 
 
-def meeting_context(ledger: Ledger, council: Council, meeting: Meeting) -> dict:
+def meeting_context(ledger: Ledger, council: Council, meeting: Meeting, posted: dt.date | None = None) -> dict:
     style = ledger.info.date_style
     return {
         "id": meeting.meeting_id,
@@ -64,7 +71,7 @@ def meeting_context(ledger: Ledger, council: Council, meeting: Meeting) -> dict:
         "agenda": list(meeting.agenda),
         "bring": meeting.bring or "特になし",
         "form": meeting.form,
-        "reply_by": format_date(reply_date(ledger.info, meeting), style),
+        "reply_by": format_date(reply_date(ledger.info, meeting, posted), style),
     }
 
 
@@ -88,11 +95,16 @@ def recipient_context(member: Member) -> dict:
     }
 
 
-def letter_context(ledger: Ledger, council: Council, meeting: Meeting, member: Member) -> dict:
-    """Everything templates/invitation.docx prints for one recipient."""
+def letter_context(ledger: Ledger, council: Council, meeting: Meeting, member: Member,
+                   posted: dt.date | None = None) -> dict:
+    """Everything templates/invitation.docx prints for one recipient.
+
+    `posted` overrides the letter's date (a late letter goes out when the batch runs).
+    """
     info = ledger.info
-    posted = posting_date(info, meeting)
-    meeting_ctx = meeting_context(ledger, council, meeting)
+    late = posted is not None
+    posted = posted or posting_date(info, meeting)
+    meeting_ctx = meeting_context(ledger, council, meeting, posted if late else None)
     return {
         "doc_number": meeting.doc_number,
         "letter_date": format_date(posted, info.date_style, weekday=False),

@@ -40,6 +40,7 @@ class MeetingPlan:
     recipients: list[Member] = field(default_factory=list)
     blocking: list[Finding] = field(default_factory=list)
     skip_reason: str = ""
+    posted: dt.date | None = None      # a late letter's date; None: the usual posting date
 
     @property
     def folder(self) -> str:
@@ -63,6 +64,8 @@ class MeetingResult:
     combined: Path | None = None
     labels: Path | None = None
     sendlist: Path | None = None
+    files: list[tuple[Path, str]] = field(default_factory=list)   # (path, kind) of every file made
+    written: int = 0                   # files `save` reported as written (not left unchanged)
 
     def count(self, delivery: str) -> int:
         return sum(1 for m in self.plan.recipients if m.delivery == delivery)
@@ -131,31 +134,38 @@ class Templates:
 
 
 def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templates: Templates,
-                  advance: Callable[[int], None] = lambda n: None) -> MeetingResult:
-    """Write every file of one planned meeting; `advance(n)` reports letters done."""
+                  advance: Callable[[int], None] = lambda n: None,
+                  save: Callable[[Path, bytes], object] = atomic_write) -> MeetingResult:
+    """Write every file of one planned meeting; `advance(n)` reports letters done.
+
+    `save(path, data)` writes one file (atomically by default; the monthly
+    batch passes one that leaves unchanged files alone).
+    """
     result = MeetingResult(plan)
     if plan.skip_reason:
         return result
     folder = inside(out_dir, plan.folder)
     result.folder = folder
+
+    def put(path: Path, data: bytes, kind: str) -> Path:
+        result.written += bool(save(path, data))
+        result.files.append((path, kind))
+        return path
+
     contexts = []
     for index, member in enumerate(plan.recipients, start=1):
-        context = letter_context(ledger, plan.council, plan.meeting, member)
+        context = letter_context(ledger, plan.council, plan.meeting, member, plan.posted)
         path = inside(folder, LETTER_FOLDER, plan.letter_name(index, member))
-        templates.invitation.write(context, path)
-        result.letters.append(path)
+        result.letters.append(put(path, templates.invitation.render(context), "letter"))
         contexts.append((member, context))
         advance(1)
     paper = [c for m, c in contexts if m.delivery in PAPER]
     if paper:
-        result.combined = folder / COMBINED_NAME
-        atomic_write(result.combined, templates.invitation.render_combined(paper))
+        result.combined = put(folder / COMBINED_NAME, templates.invitation.render_combined(paper), "print")
     posted = [m for m in plan.recipients if m.delivery == "郵送"]
     if posted:
-        result.labels = folder / LABELS_NAME
-        atomic_write(result.labels, templates.labels.render(labels_context(posted)))
-    result.sendlist = folder / SENDLIST_NAME
-    atomic_write(result.sendlist, sendlist_bytes(ledger, plan, result))
+        result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted)), "labels")
+    result.sendlist = put(folder / SENDLIST_NAME, sendlist_bytes(ledger, plan, result), "sendlist")
     return result
 
 
@@ -169,7 +179,7 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
     ws = wb.active
     ws.title = "送付リスト"
     meeting = plan.meeting
-    posted = posting_date(ledger.info, meeting)
+    posted = plan.posted or posting_date(ledger.info, meeting)
     ws.append([f"{plan.title}（{format_date(meeting.date, ledger.info.date_style)}）送付リスト"])
     ws.append([f"発送予定日: {format_date(posted, ledger.info.date_style)}　"
                f"郵送 {result.count('郵送')} 件・メール {result.count('メール')} 件・手渡し {result.count('手渡し')} 件"])

@@ -127,3 +127,10 @@ def previous_business_day(day: dt.date) -> dt.date:
     while not is_business_day(day):
         day -= dt.timedelta(days=1)
     return day
+
+
+def next_business_day(day: dt.date) -> dt.date:
+    """The day itself when the office is open, else the first open day after it."""
+    while not is_business_day(day):
+        day += dt.timedelta(days=1)
+    return day

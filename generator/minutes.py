@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .context import meeting_context, meeting_title
 from .findings import ERROR, Finding, Report, row_of
 from .japanese import format_date, format_time_range
 from .model import Ledger, Meeting, MeetingRecord
-from .output import inside, safe_filename
+from .output import atomic_write, inside, safe_filename
 from .render import CompiledTemplate
 from .templates import template_path
 
@@ -133,7 +134,8 @@ def minutes_file_name(ledger: Ledger, meeting: Meeting) -> str:
 
 
 def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_dir: str | Path,
-                  templates_dir: str | Path | None = None) -> list[MinutesResult]:
+                  templates_dir: str | Path | None = None,
+                  save: Callable[[Path, bytes], object] = atomic_write) -> list[MinutesResult]:
     """One 議事録 per meeting; cancelled meetings and meetings with errors get none."""
     from . import messages
 
@@ -153,7 +155,7 @@ def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_d
             result.skip_reason, result.blocking = messages.SKIP_ERRORS, blocking
         else:
             result.path = inside(out_dir, minutes_file_name(ledger, meeting))
-            template.write(minutes_context(ledger, meeting), result.path)
+            save(result.path, template.render(minutes_context(ledger, meeting)))
         results.append(result)
     return results
 

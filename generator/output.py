@@ -99,3 +99,35 @@ def inside(folder: str | Path, *parts: str) -> Path:
     if path != base and base not in path.parents:
         raise OutputError(f"出力先 {base} の外には書き込めません: {path}")
     return path
+
+
+def write_if_changed(path: str | Path, data: bytes) -> bool:
+    """Atomically write `data` unless the file already holds exactly it. True when written."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
+TEMP_PATTERN = ".*.tmp"
+
+
+def remove_temp_files(folder: str | Path) -> int:
+    """Delete temporary files a killed run left behind (they were never renamed into place)."""
+    import shutil
+
+    count = 0
+    for stale in sorted(Path(folder).rglob(TEMP_PATTERN), reverse=True):
+        try:
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
+            count += 1
+        except OSError:
+            pass
+    return count
