@@ -262,18 +262,20 @@ class _Connection:
 
 def _classify(exc: Exception) -> tuple[bool, str]:
     """(temporary?, description) of a sending failure."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False, messages.SEND_AUTH
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
         return 400 <= code < 500, f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return 400 <= exc.smtp_code < 500, f"{exc.smtp_code} {text}"
+    if isinstance(exc, (ConnectionRefusedError, socket.gaierror)):
+        return True, messages.SEND_CONNECT.format(error=exc)
     if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout, TimeoutError)):
         return True, messages.SEND_DISCONNECTED.format(error=exc)
     if isinstance(exc, OSError):
         return True, messages.SEND_CONNECT.format(error=exc)
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return False, messages.SEND_AUTH
     return False, str(exc)
 
 
