@@ -14,7 +14,7 @@ from typing import Callable
 
 from . import charts, schema
 from .blank_ledger import workbook_bytes
-from .findings import ERROR, INFO, SEVERITY_JA, Report
+from .findings import INFO, SEVERITY_JA, Report
 from .japanese import fiscal_year_era, fiscal_year_range, format_date
 from .model import Council, Ledger, Meeting
 from .output import atomic_write, inside

@@ -97,13 +97,13 @@ class Report:
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
-    def blocking(self, sheet: str, rows: set[int]) -> list[Finding]:
-        """Error findings located on the given rows of a sheet."""
-        out = []
-        for f in self.findings:
-            if f.severity == ERROR and f.sheet == sheet and row_of(f.cell) in rows:
-                out.append(f)
-        return out
+    def errors_on(self, rows: dict[str, set[int]], whole_sheets: tuple[str, ...] = ()) -> list[Finding]:
+        """Error findings on the given rows of each sheet, or anywhere on `whole_sheets`.
+
+        A document made from those rows would be wrong: it is not made.
+        """
+        return [f for f in self.findings if f.severity == ERROR and (
+            f.sheet in whole_sheets or row_of(f.cell) in rows.get(f.sheet, ()))]
 
     def to_dict(self) -> dict:
         return {

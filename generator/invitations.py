@@ -17,7 +17,7 @@ from . import messages
 from .blank_ledger import workbook_bytes
 from .context import letter_context, labels_context, meeting_title, posting_date
 from .errors import UsageError
-from .findings import ERROR, Finding, Report, row_of
+from .findings import Finding, Report
 from .japanese import format_date, format_postal
 from .model import Council, Ledger, Meeting, Member
 from .output import atomic_write, inside, safe_filename
@@ -108,13 +108,8 @@ def plan_meeting(ledger: Ledger, report: Report, meeting: Meeting) -> MeetingPla
     # Rows this meeting's letters are made from: 基本情報, the meeting, its council,
     # and every member row of the council (or of no readable council: it could be one).
     member_rows = {m.row for m in ledger.members if m.council_id in (meeting.council_id, "")}
-    rows = {"会議": {meeting.row}, "構成員": member_rows}
-    if council:
-        rows["協議体"] = {council.row}
-    plan.blocking = [f for f in report.findings if f.severity == ERROR and (
-        f.sheet == "基本情報" or f.sheet in rows and row_of(f.cell) in rows[f.sheet])]
-    if council is None and not plan.blocking:
-        plan.blocking = [f for f in report.findings if f.sheet == "会議" and row_of(f.cell) == meeting.row]
+    rows = {"会議": {meeting.row}, "構成員": member_rows, "協議体": {council.row} if council else set()}
+    plan.blocking = report.errors_on(rows, whole_sheets=("基本情報",))
     if plan.blocking or council is None:
         plan.skip_reason = messages.SKIP_ERRORS
         return plan
@@ -122,7 +117,6 @@ def plan_meeting(ledger: Ledger, report: Report, meeting: Meeting) -> MeetingPla
     if not plan.recipients:
         plan.skip_reason = messages.SKIP_NO_RECIPIENTS
     return plan
-
 
 
 class Templates:

@@ -16,7 +16,6 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 
 from . import messages, schema
 from .errors import LedgerError
@@ -168,7 +167,7 @@ def _scan_sheet_xml(xml: bytes) -> tuple[_Merges, set]:
     """
     merged = _Merges()
     if b"<mergeCell " in xml:
-        for c1, r1, c2, r2 in _MERGE.findall(xml):
+        for c1, r1, _c2, r2 in _MERGE.findall(xml):
             top, left = int(r1), _col_index(c1)
             for row in range(top + 1, int(r2) + 1):
                 # Only the first column of a merge is filled down: a member's
@@ -226,8 +225,7 @@ def _read_failure(exc: Exception, name: str) -> LedgerError:
         DefusedXmlException = ()
     if isinstance(exc, DefusedXmlException):
         return LedgerError("file-unreadable", messages.FILE_UNSAFE_XML.format(path=name))
-    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ParseError, ValueError, OSError)):
-        return LedgerError("file-unreadable", messages.FILE_BROKEN.format(path=name))
+    # zip, zlib, XML and openpyxl's own errors alike: the file is damaged.
     return LedgerError("file-unreadable", messages.FILE_BROKEN.format(path=name))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .context import meeting_context, meeting_title
-from .findings import ERROR, Finding, Report, row_of
+from .findings import Finding, Report
 from .japanese import format_date, format_time_range
 from .model import Ledger, Meeting, MeetingRecord
 from .output import atomic_write, inside, safe_filename
@@ -145,10 +145,10 @@ def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_d
     for meeting in meetings:
         result = MinutesResult(meeting)
         council = councils.get(meeting.council_id)
-        blocking = [f for f in report.findings if f.severity == ERROR and (
-            (f.sheet == "会議" and row_of(f.cell) == meeting.row)
-            or (f.sheet == "協議体" and council is not None and row_of(f.cell) == council.row)
-            or (f.sheet in ("協議記録", "出欠") and row_of(f.cell) in _rows_of(ledger, f.sheet, meeting)))]
+        blocking = report.errors_on({
+            "会議": {meeting.row}, "協議体": {council.row} if council else set(),
+            "協議記録": {r.row for r in ledger.records if r.meeting_id == meeting.meeting_id},
+            "出欠": {a.row for a in ledger.attendance if a.meeting_id == meeting.meeting_id}})
         if meeting.cancelled:
             result.skip_reason = messages.SKIP_CANCELLED_MINUTES
         elif blocking or council is None or meeting.date is None:
@@ -158,9 +158,3 @@ def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_d
             save(result.path, template.render(minutes_context(ledger, meeting)))
         results.append(result)
     return results
-
-
-def _rows_of(ledger: Ledger, sheet: str, meeting: Meeting) -> set[int]:
-    records = ledger.records if sheet == "協議記録" else ledger.attendance
-    return {r.row for r in records if r.meeting_id == meeting.meeting_id}
-

@@ -6,7 +6,7 @@ so the three cannot drift apart.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Value kinds understood by generator.values.
 ID, TEXT, INT, LAYER, DATE, TIME, POSTAL, EMAIL, CHOICE, MULTI, LINES = (

@@ -108,7 +108,7 @@ def check_templates(folder: str | Path) -> list[TemplateCheck]:
     """For each template in folder (or the default), the variables it uses that do not exist."""
     results = []
     contexts = example_contexts()
-    for name, (filename, _) in TEMPLATES.items():
+    for name in TEMPLATES:
         path = template_path(name, folder)
         template = CompiledTemplate(path)
         context = contexts[name]

@@ -17,7 +17,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -501,7 +501,7 @@ def build_annual_report() -> Path:
     para(doc, "{{ municipality.name }}", align=C, size=14)
     para(doc, "{{ department }}", align=C)
 
-    p = heading(doc, "１　目指す地域像")
+    heading(doc, "１　目指す地域像")
     doc.paragraphs[-1].paragraph_format.page_break_before = True
     para(doc, "{{ vision }}", left=10.5)
 

@@ -3,14 +3,12 @@ import hashlib
 import re
 import shutil
 import subprocess
-import zipfile
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import D, SAMPLE, minimal, set_cell
 from docx import Document
-from docx.shared import Mm
 from docx_tools import docx_text, part_xml
 
 from generator.cli import main

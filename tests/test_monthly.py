@@ -1,7 +1,6 @@
 """The monthly batch: what it makes, reruns, revisions, jobs, PDFs and being killed."""
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess

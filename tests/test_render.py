@@ -5,7 +5,6 @@ import zipfile
 import pytest
 from conftest import REPO
 from docx import Document
-from docx.shared import Pt
 from docx_tools import docx_text, part_xml
 from docxtpl import DocxTemplate
 

@@ -1,5 +1,4 @@
 """The rule catalogue: each rule on a ledger built to trigger it, as exact tuples."""
-import pytest
 from conftest import D, SAMPLE, add_column, minimal, set_cell
 
 from generator.check import check, current_fiscal_year
