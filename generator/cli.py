@@ -8,10 +8,17 @@ import click
 
 from . import messages
 from .errors import LedgerError, SasaeaiError
-from .findings import ERROR, INFO, SEVERITY_JA, WARNING, Report
+from .findings import ERROR, INFO, WARNING, Report
 from .rules import fiscal_year_label
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+# Options several commands share.
+password_option = click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+templates_option = click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+                                help="編集したテンプレートのフォルダ（sasaeai templates export で作成）。")
+out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+                          help="出力先フォルダ。")
 
 
 class _Group(click.Group):
@@ -79,7 +86,7 @@ def init(ledger: str, force: bool) -> None:
               help="警告を判定する年度（西暦。例: 2026 = 令和8年度）。既定は今日の年度。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="出力形式。")
-@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+@password_option
 def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) -> None:
     """台帳 LEDGER を点検し、問題を シート!セル の位置付きで表示します。
 
@@ -111,10 +118,9 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) 
 @click.argument("ledger", type=click.Path())
 @click.option("--meeting", "meeting_id", default=None, help="この会議IDの会議だけ作ります。")
 @click.option("--month", default=None, help="この月（YYYY-MM）に開催する会議をすべて作ります。")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="出力先フォルダ。")
-@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
-              help="編集したテンプレートのフォルダ（sasaeai templates export で作成）。")
-@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+@out_option
+@templates_option
+@password_option
 def invitations(ledger: str, meeting_id: str | None, month: str | None, out_dir: str,
                 templates_dir: str | None, password: str | None) -> None:
     """会議の開催通知（出欠回答票付き）・印刷用一式・宛名ラベル・送付リストを作ります。
@@ -161,7 +167,7 @@ def format_invitation_summary(results) -> str:
         if plan.skip_reason:
             lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=date, detail=plan.skip_reason))
             for f in plan.blocking:
-                lines.append(f"  {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）")
+                lines.append(f"  {f.line()}")
         else:
             lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=date, detail=messages.INVITATIONS_MADE.format(
                 letters=len(r.letters), post=r.count("郵送"), mail=r.count("メール"), hand=r.count("手渡し"),
@@ -178,10 +184,9 @@ def format_invitation_summary(results) -> str:
 @click.argument("ledger", type=click.Path())
 @click.option("--meeting", "meeting_id", default=None, help="この会議IDの会議の議事録を作ります。")
 @click.option("--month", default=None, help="この月（YYYY-MM）に開催する会議の議事録をすべて作ります。")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="出力先フォルダ。")
-@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
-              help="編集したテンプレートのフォルダ。")
-@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+@out_option
+@templates_option
+@password_option
 def minutes(ledger: str, meeting_id: str | None, month: str | None, out_dir: str,
             templates_dir: str | None, password: str | None) -> None:
     """会議の議事録を作ります（協議記録があれば記入済み、なければ手書き用の罫線）。
@@ -219,7 +224,7 @@ def minutes(ledger: str, meeting_id: str | None, month: str | None, out_dir: str
         else:
             click.echo(messages.INVITATIONS_MEETING.format(title=title, date=date, detail=r.skip_reason))
             for f in r.blocking or []:
-                click.echo(f"  {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）")
+                click.echo(f"  {f.line()}")
     made = sum(1 for r in results if r.path)
     click.echo(messages.MINUTES_TOTAL.format(meetings=len(results), made=made, skipped=len(results) - made))
     sys.exit(EXIT_FINDINGS if any(r.blocking for r in results) else EXIT_OK)
@@ -229,10 +234,9 @@ def minutes(ledger: str, meeting_id: str | None, month: str | None, out_dir: str
 @click.argument("ledger", type=click.Path())
 @click.option("--fiscal-year", type=click.IntRange(1989, 2200), required=True,
               help="報告する年度（西暦。例: 2026 = 令和8年度、2026年4月1日〜2027年3月31日）。")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="出力先フォルダ。")
-@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
-              help="編集したテンプレートのフォルダ。")
-@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+@out_option
+@templates_option
+@password_option
 def annual(ledger: str, fiscal_year: int, out_dir: str, templates_dir: str | None, password: str | None) -> None:
     """年次報告書（グラフ入り）と都道府県向けの年次集計（.xlsx）を作ります。
 
@@ -256,9 +260,8 @@ def annual(ledger: str, fiscal_year: int, out_dir: str, templates_dir: str | Non
 @click.option("--pdf", is_flag=True, help="すべての .docx の PDF も作ります（LibreOffice が必要）。")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="通知を作る並列プロセス数。")
 @click.option("--annual", "with_annual", is_flag=True, help="3月以外でも年次報告書を作ります。")
-@click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
-              help="編集したテンプレートのフォルダ。")
-@click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
+@templates_option
+@password_option
 def monthly(ledger: str, month: str, out_dir: str, pdf: bool, jobs: int, with_annual: bool,
             templates_dir: str | None, password: str | None) -> None:
     """月次処理: 点検、翌月の会議の通知一式、今月の会議の議事録、3月は年次報告書。
@@ -428,8 +431,7 @@ def format_report(report: Report) -> str:
                 lines.append("")
             current = f.sheet
             lines.append(messages.CHECK_SHEET.format(sheet=f.sheet) if f.sheet else messages.CHECK_WORKBOOK)
-        source = f" ［ガイドブック {f.section}］" if f.section else ""
-        lines.append(f"  {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）{source}")
+        lines.append(f"  {f.line(with_source=True)}")
     if report.findings:
         lines.append("")
     else:

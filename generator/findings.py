@@ -76,6 +76,11 @@ class Finding:
     def key(self) -> tuple[str, str, str]:
         return (self.code, self.sheet, self.cell)
 
+    def line(self, with_source: bool = False) -> str:
+        """'エラー  構成員!H12  …（code）' as printed by every command."""
+        source = f" ［ガイドブック {self.section}］" if with_source and self.section else ""
+        return f"{SEVERITY_JA[self.severity]}  {self.location}  {self.message}（{self.code}）{source}"
+
 
 def finding(code: str, sheet: str, cell: str, message: str) -> Finding:
     rule = RULES[code]

@@ -20,7 +20,7 @@ from typing import Callable
 
 from . import messages
 from .check import load_and_check
-from .findings import SEVERITY_JA, Finding, Report
+from .findings import Finding, Report
 from .context import meeting_title
 from .invitations import MeetingPlan, MeetingResult, Templates, parse_month, plan_meeting, write_meeting
 from .japanese import fiscal_year_of, format_date, next_business_day
@@ -363,7 +363,7 @@ def format_summary(batch: Batch) -> str:
             lines.append(messages.MONTHLY_LINE.format(kind="議事録", id=meeting.meeting_id, title=title, date=date,
                                                      detail=detail))
             for f in item.blocking:
-                lines.append(f"    {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）")
+                lines.append(f"    {f.line()}")
             continue
         r = item.result
         if item.skip_reason:
@@ -382,7 +382,7 @@ def format_summary(batch: Batch) -> str:
         lines.append(messages.MONTHLY_LINE.format(kind="通知", id=meeting.meeting_id, title=title, date=date,
                                                  detail=detail + "".join(flags)))
         for f in item.blocking:
-            lines.append(f"    {SEVERITY_JA[f.severity]}  {f.location}  {f.message}（{f.code}）")
+            lines.append(f"    {f.line()}")
         if item.revised and item.previous_letters:
             people = "、".join(f"{p['name']}（{p['delivery']}{'・メール送信済み' if p['emailed'] else ''}）"
                               for p in item.previous_letters)
