@@ -194,6 +194,9 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
                    format_postal(member.postal_code), address, member.email,
                    f"{LETTER_FOLDER}/{path.name}", "", ""])
     last = ws.max_row
+    for row in ws.iter_rows(min_row=4, max_row=last):
+        for cell in row:
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     if last >= 4:
         check = DataValidation(type="list", formula1='"✓"', allow_blank=True)
         check.add(f"J4:J{last}")

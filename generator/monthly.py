@@ -146,10 +146,13 @@ def plan_batch(ledger: Ledger, report: Report, month: str, out_root: Path) -> li
             if meeting.cancelled or invited_by_hand or (invited_earlier and not item.revised):
                 pass   # nothing to send for this month's meeting
             else:
-                item.late = before is None
                 item.plan = plan_meeting(ledger, report, meeting)
-                item.plan.posted = batch_day
-                item.days_left = (meeting.date - batch_day).days
+                if meeting.notice_date is not None:
+                    posted = meeting.notice_date      # staff set this month's posting date themselves
+                else:
+                    item.late = before is None
+                    posted = item.plan.posted = batch_day
+                item.days_left = (meeting.date - posted).days
                 items.append(item)
             if not meeting.cancelled:
                 items.append(Item("minutes", meeting))

@@ -209,3 +209,16 @@ def test_killed_batch_leaves_no_partial_file_and_rerun_completes_it(december, tm
     result = run("monthly", SAMPLE, "--month", "2026-12", "--out", out)
     assert result.exit_code == 0
     assert tree(target) == reference
+
+
+def test_this_months_meeting_with_its_own_posting_date_is_not_late(ledger_file, tmp_path):
+    s = minimal()
+    s["会議"].append(["K21", "C0", 4, D(2026, 12, 23), "14:00", "16:00", "役場", "議題", "座長", D(2026, 12, 3)])
+    s["会議"].append(["K22", "C1", 4, D(2026, 12, 22), "10:00", "11:30", "公民館", "議題", "座長", None])
+    result = run("monthly", ledger_file(s), "--month", "2026-12", "--out", tmp_path)
+    assert result.exit_code == 0
+    manifest = json.loads((tmp_path / "2026-12" / "manifest.json").read_text(encoding="utf-8"))
+    late = {m["meeting_id"]: (m["late"], m["days_left"]) for m in manifest["meetings"] if m["kind"] == "invitation"}
+    assert late == {"K21": (False, 20), "K22": (True, 21)}
+    letter = next((tmp_path / "2026-12" / "開催通知" / "K21_町の会議_第4回" / "通知").iterdir())
+    assert docx_text(letter.read_bytes())[0] == "令和8年12月3日"
