@@ -44,12 +44,16 @@ def template_path(name: str, custom_dir: str | Path | None = None) -> Path:
     return default_dir() / filename
 
 
+# Plain-text templates beside the Word ones: the e-mail subject and body.
+TEXT_TEMPLATES = ("mail.txt",)
+
+
 def export(dest: str | Path, force: bool = False) -> list[Path]:
-    """Copy the default templates into dest for editing in Word."""
+    """Copy the default templates into dest for editing (Word files, and the e-mail text)."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for filename, _ in TEMPLATES.values():
+    for filename in [f for f, _ in TEMPLATES.values()] + list(TEXT_TEMPLATES):
         target = dest / filename
         if target.exists() and not force:
             raise UsageError(messages.INIT_EXISTS.format(path=target))

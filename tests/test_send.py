@@ -244,3 +244,12 @@ def test_password_comes_only_from_the_environment(monkeypatch):
 def test_send_without_a_batch_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["send", str(tmp_path)])
     assert result.exit_code == 2 and "manifest.json がありません" in result.output
+
+
+def test_edited_mail_template_is_used(batch, tmp_path):
+    folder = tmp_path / "mine"
+    assert CliRunner().invoke(main, ["templates", "export", str(folder)]).exit_code == 0
+    text = (folder / "mail.txt").read_text(encoding="utf-8")
+    (folder / "mail.txt").write_text(text.replace("件名: ", "件名: 【あおば町】", 1), encoding="utf-8")
+    report = send_batch(batch, None, really=False, templates_dir=folder)
+    assert all(str(item.message["Subject"]).startswith("【あおば町】") for item in report.would_send)
