@@ -15,7 +15,7 @@ from typing import Callable
 
 from . import messages
 from .blank_ledger import workbook_bytes
-from .context import letter_context, labels_context, meeting_title, posting_date
+from .context import labels_context, letter_context, meeting_title, posting_date, recipient_context
 from .errors import UsageError
 from .findings import Finding, Report
 from .japanese import format_date, format_postal
@@ -188,7 +188,7 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
         cell.alignment = Alignment(horizontal="center")
     ws["A1"].font = Font(bold=True, size=14)
     for index, (member, path) in enumerate(zip(plan.recipients, result.letters), start=1):
-        org_line = " ".join(x for x in (member.org, member.position) if x) if member.honorific != "御中" else ""
+        org_line = recipient_context(member)["org_line"]
         address = " ".join(x for x in (member.address1, member.address2) if x)
         ws.append([index, member.member_id, f"{member.name} {member.honorific or '様'}", org_line, member.delivery,
                    format_postal(member.postal_code), address, member.email,

@@ -50,6 +50,11 @@ def _remove_quietly(path: str) -> None:
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
 
 
+def fix_core_times(core_xml: bytes) -> bytes:
+    """docProps/core.xml with its created/modified stamps set to a fixed instant."""
+    return _CORE_TIMES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", core_xml)
+
+
 def normalize_zip(data: bytes) -> bytes:
     """Rewrite an Office package with fixed zip and document times, entry order kept.
 
@@ -65,7 +70,7 @@ def normalize_zip(data: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = _CORE_TIMES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+                content = fix_core_times(content)
             target.writestr(entry, content)
     return out.getvalue()
 

@@ -32,12 +32,11 @@ from markupsafe import Markup
 
 from . import messages
 from .errors import TemplateError
-from .output import FIXED_ZIP_TIME, atomic_write
+from .output import FIXED_ZIP_TIME, atomic_write, fix_core_times
 
 _RENDERED_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 _TAG = re.compile(r"\{[{%#]")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.S)
 _PARAGRAPH_START = re.compile(r"<w:p([ >])")
 _LISTING_CHARS = ("\n", "\t", "\a", "\f")
@@ -166,7 +165,7 @@ class CompiledTemplate:
             for name in names:
                 body = archive.read(name)
                 if name == "docProps/core.xml":
-                    body = _CORE_TIMES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+                    body = fix_core_times(body)
                 if _RENDERED_PART.fullmatch(name) and _TAG.search(body.decode("utf-8", "replace")):
                     self.entries.append(self._compile_part(name, body.decode("utf-8")))
                 else:

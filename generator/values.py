@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from . import schema
+from . import japanese, schema
 
 
 class ValueProblem(Exception):
@@ -102,11 +102,7 @@ def parse_layer(raw: object) -> int:
 
 # --- dates --------------------------------------------------------------------
 
-ERAS = {  # era name -> first day; 元年 is the year of that day
-    "令和": dt.date(2019, 5, 1),
-    "平成": dt.date(1989, 1, 8),
-    "昭和": dt.date(1926, 12, 25),
-}
+ERAS = dict(japanese.ERAS)   # era name -> first day; 元年 is the year of that day
 _ERA_ALIASES = {"R": "令和", "H": "平成", "S": "昭和", "令": "令和", "平": "平成", "昭": "昭和"}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
