@@ -18,10 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import write_synthetic  # noqa: E402
 
-from generator.annual import annual_context, annual_tables, make_charts, summary_workbook  # noqa: E402
-from generator.check import load_and_check  # noqa: E402
-from generator.render import compile_template  # noqa: E402
-from generator.templates import template_path  # noqa: E402
+from generator.documents.annual import annual_context, annual_tables, make_charts, summary_workbook  # noqa: E402
+from generator.ledger.check import load_and_check  # noqa: E402
+from generator.render.engine import compile_template  # noqa: E402
+from generator.documents.templates import template_path  # noqa: E402
 
 
 def main() -> None:

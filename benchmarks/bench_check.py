@@ -21,8 +21,8 @@ from pathlib import Path
 
 import openpyxl
 
-from generator import schema
-from generator.check import check
+from generator.ledger import schema
+from generator.ledger.check import check
 
 
 def write_synthetic(path: Path, members: int, meetings: int, seed: int = 1) -> None:

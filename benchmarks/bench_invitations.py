@@ -21,9 +21,9 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 
-from generator.context import letter_context
-from generator.ledger import read_ledger
-from generator.render import compile_template
+from generator.render.context import letter_context
+from generator.ledger.reader import read_ledger
+from generator.render.engine import compile_template
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "templates" / "invitation.docx"

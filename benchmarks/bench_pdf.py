@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_invitations import TEMPLATE, contexts  # noqa: E402
 
-from generator.pdf import convert, find_soffice  # noqa: E402
-from generator.render import compile_template  # noqa: E402
+from generator.batch.pdf import convert, find_soffice  # noqa: E402
+from generator.render.engine import compile_template  # noqa: E402
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 Pipeline: ledger (read) -> model -> rules (check) -> documents (render) -> output.
 """
-from .check import check, load_and_check
-from .ledger import read_ledger
+from .ledger.check import check, load_and_check
+from .ledger.reader import read_ledger
 
 __all__ = ["check", "load_and_check", "read_ledger"]

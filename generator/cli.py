@@ -1,15 +1,15 @@
 """The `sasaeai` command: parse options, call the library, print, pick the exit code."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
 import click
 
-from . import messages
+from . import messages, summary, workflows
+from .batch.pdf import find_soffice
 from .errors import LedgerError, SasaeaiError
-from .findings import ERROR, INFO, WARNING, Report
-from .rules import fiscal_year_label
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -19,6 +19,26 @@ templates_option = click.option("--templates", "templates_dir", default=None, ty
                                 help="編集したテンプレートのフォルダ（sasaeai templates export で作成）。")
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
                           help="出力先フォルダ。")
+
+
+@contextlib.contextmanager
+def _progress(label: str):
+    """(progress, on_total) callbacks for a workflow; the bar appears once the total is known."""
+    bars: list = []
+
+    def on_total(total: int) -> None:
+        bars.append(click.progressbar(length=max(total, 1), label=label, file=sys.stderr))
+        bars[-1].__enter__()
+
+    def progress(n: int) -> None:
+        if bars:
+            bars[-1].update(n)
+
+    try:
+        yield progress, on_total
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
 
 
 class _Group(click.Group):
@@ -74,9 +94,7 @@ def init(ledger: str, force: bool) -> None:
       sasaeai init 台帳.xlsx
       sasaeai init 台帳.xlsx --force
     """
-    from .blank_ledger import write_blank_ledger
-
-    path = write_blank_ledger(ledger, force=force)
+    path = workflows.init_ledger(ledger, force=force)
     click.echo(messages.INIT_DONE.format(path=path))
 
 
@@ -97,10 +115,8 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) 
       sasaeai check samples/aoba_ledger.xlsx --fiscal-year 2026
       sasaeai check 台帳.xlsx --format json > 点検結果.json
     """
-    from .check import check as run_check
-
     try:
-        report = run_check(ledger, fiscal_year, password)
+        report = workflows.check_ledger(ledger, fiscal_year, password)
     except LedgerError as exc:
         if fmt == "json":
             click.echo(json.dumps({"ledger": ledger, "fatal": {
@@ -110,7 +126,7 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) 
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(format_report(report))
+        click.echo(summary.format_report(report))
     sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
 
 
@@ -134,50 +150,12 @@ def invitations(ledger: str, meeting_id: str | None, month: str | None, out_dir:
       sasaeai invitations samples/aoba_ledger.xlsx --month 2026-12 --out 出力
       sasaeai invitations 台帳.xlsx --meeting C0-05 --out 出力 --templates 私のテンプレート
     """
-    from .check import load_and_check
-    from .errors import UsageError
-    from .invitations import Templates, plan_meeting, select_meetings, write_meeting
-
-    if bool(meeting_id) == bool(month):
-        raise UsageError(messages.MEETING_OR_MONTH)
-    model, report = load_and_check(ledger, None, password)
-    meetings = select_meetings(model, meeting_id, month)
-    if not meetings:
-        click.echo(messages.INVITATIONS_NONE)
-        return
-    plans = [plan_meeting(model, report, m) for m in meetings]
-    templates = Templates(templates_dir)
-    total = sum(len(p.recipients) for p in plans if not p.skip_reason)
-    results = []
-    with click.progressbar(length=total, label=messages.PROGRESS_LETTERS, file=sys.stderr) as bar:
-        for plan in plans:
-            results.append(write_meeting(model, plan, out_dir, templates, bar.update))
-    click.echo(format_invitation_summary(results))
-    sys.exit(EXIT_FINDINGS if any(r.plan.blocking for r in results) else EXIT_OK)
-
-
-def format_invitation_summary(results) -> str:
-    """Per meeting what was made or why not, the errors that stopped it, and a total line."""
-    from .japanese import format_date
-
-    lines = []
-    for r in results:
-        plan, meeting = r.plan, r.plan.meeting
-        date = format_date(meeting.date) if meeting.date else "日付不明"
-        if plan.skip_reason:
-            lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=date, detail=plan.skip_reason))
-            for f in plan.blocking:
-                lines.append(f"  {f.line()}")
-        else:
-            lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=date, detail=messages.INVITATIONS_MADE.format(
-                letters=len(r.letters), post=r.count("郵送"), mail=r.count("メール"), hand=r.count("手渡し"),
-                labels=r.count("郵送"), folder=r.folder)))
-    made = [r for r in results if not r.plan.skip_reason]
-    lines.append("")
-    lines.append(messages.INVITATIONS_TOTAL.format(meetings=len(results), made=len(made),
-                                                   skipped=len(results) - len(made),
-                                                   letters=sum(len(r.letters) for r in made)))
-    return "\n".join(lines)
+    with _progress(messages.PROGRESS_LETTERS) as (progress, on_total):
+        run = workflows.make_invitations(ledger, out_dir, meeting_id=meeting_id, month=month,
+                                         templates_dir=templates_dir, password=password,
+                                         progress=progress, on_total=on_total)
+    click.echo(summary.format_invitations(run))
+    sys.exit(EXIT_FINDINGS if run.has_errors else EXIT_OK)
 
 
 @main.command()
@@ -199,35 +177,10 @@ def minutes(ledger: str, meeting_id: str | None, month: str | None, out_dir: str
       sasaeai minutes samples/aoba_ledger.xlsx --month 2026-11 --out 出力
       sasaeai minutes 台帳.xlsx --meeting C0-04 --out 出力
     """
-    from .check import load_and_check
-    from .errors import UsageError
-    from .invitations import select_meetings
-    from .japanese import format_date
-    from .minutes import write_minutes
-
-    if bool(meeting_id) == bool(month):
-        raise UsageError(messages.MEETING_OR_MONTH)
-    model, report = load_and_check(ledger, None, password)
-    meetings = select_meetings(model, meeting_id, month)
-    if not meetings:
-        click.echo(messages.INVITATIONS_NONE)
-        return
-    results = write_minutes(model, report, meetings, out_dir, templates_dir)
-    councils = model.index("councils", "council_id")
-    for r in results:
-        from .context import meeting_title
-        council = councils.get(r.meeting.council_id)
-        title = meeting_title(council, r.meeting) if council else r.meeting.meeting_id
-        date = format_date(r.meeting.date) if r.meeting.date else "日付不明"
-        if r.path:
-            click.echo(messages.MINUTES_MADE.format(title=title, date=date, path=r.path))
-        else:
-            click.echo(messages.INVITATIONS_MEETING.format(title=title, date=date, detail=r.skip_reason))
-            for f in r.blocking or []:
-                click.echo(f"  {f.line()}")
-    made = sum(1 for r in results if r.path)
-    click.echo(messages.MINUTES_TOTAL.format(meetings=len(results), made=made, skipped=len(results) - made))
-    sys.exit(EXIT_FINDINGS if any(r.blocking for r in results) else EXIT_OK)
+    run = workflows.make_minutes(ledger, out_dir, meeting_id=meeting_id, month=month,
+                                 templates_dir=templates_dir, password=password)
+    click.echo(summary.format_minutes(run))
+    sys.exit(EXIT_FINDINGS if run.has_errors else EXIT_OK)
 
 
 @main.command()
@@ -244,12 +197,8 @@ def annual(ledger: str, fiscal_year: int, out_dir: str, templates_dir: str | Non
     例:
       sasaeai annual samples/aoba_ledger.xlsx --fiscal-year 2026 --out 出力
     """
-    from .annual import write_annual
-    from .check import load_and_check
-
-    model, report = load_and_check(ledger, fiscal_year, password)
-    result = write_annual(model, report, fiscal_year, out_dir, templates_dir)
-    click.echo(messages.ANNUAL_MADE.format(report=result.report, workbook=result.workbook))
+    result = workflows.make_annual(ledger, fiscal_year, out_dir, templates_dir=templates_dir, password=password)
+    click.echo(summary.format_annual(result))
 
 
 @main.command()
@@ -276,29 +225,14 @@ def monthly(ledger: str, month: str, out_dir: str, pdf: bool, jobs: int, with_an
       sasaeai monthly samples/aoba_ledger.xlsx --month 2026-12 --out 出力
       sasaeai monthly 台帳.xlsx --month 2027-03 --out 出力 --pdf --jobs 2
     """
-    from .monthly import run_monthly
-
     if pdf:
-        from .pdf import find_soffice
         find_soffice()    # say so before any work when LibreOffice is missing
-    bar_holder = {}
-
-    def on_total(total: int) -> None:
-        bar_holder["bar"] = click.progressbar(length=max(total, 1), label=messages.PROGRESS_BATCH, file=sys.stderr)
-        bar_holder["bar"].__enter__()
-
-    try:
-        batch = run_monthly(ledger, month, out_dir, pdf=pdf, jobs=jobs, annual=with_annual,
-                            templates_dir=templates_dir, password=password,
-                            progress=lambda n: bar_holder["bar"].update(n) if "bar" in bar_holder else None,
-                            on_total=on_total)
-    finally:
-        if "bar" in bar_holder:
-            bar_holder["bar"].__exit__(None, None, None)
-    from .monthly import format_summary
-
-    click.echo(format_summary(batch))
-    click.echo(messages.MONTHLY_DONE.format(folder=batch.folder, written=batch.written, pdfs=batch.pdfs))
+    with _progress(messages.PROGRESS_BATCH) as (progress, on_total):
+        batch = workflows.run_monthly(ledger, month, out_dir, pdf=pdf, jobs=jobs, annual=with_annual,
+                                      templates_dir=templates_dir, password=password,
+                                      progress=progress, on_total=on_total)
+    click.echo(summary.format_monthly(batch))
+    click.echo(summary.format_monthly_done(batch))
     sys.exit(EXIT_FINDINGS if batch.has_errors else EXIT_OK)
 
 
@@ -328,43 +262,13 @@ def send(batch: str, really: bool, host, port, user, tls, resend_revised: bool, 
       sasaeai send 出力/2026-12
       SASAEAI_SMTP_PASSWORD=... sasaeai send 出力/2026-12 --send --host smtp.example.jp --user aoba
     """
-    from .send import Settings, send_batch
-
-    settings = Settings.from_environment(host=host, port=port, user=user, tls=tls, retries=retries,
-                                         retry_wait=retry_wait) if really else None
-    if really:
-        bars = {}
-
-        def on_total(total: int) -> None:
-            bars["bar"] = click.progressbar(length=max(total, 1), label=messages.PROGRESS_SEND, file=sys.stderr)
-            bars["bar"].__enter__()
-
-        try:
-            report = send_batch(batch, settings, really=True, resend_revised=resend_revised,
-                                retry_unconfirmed=retry_unconfirmed, templates_dir=templates_dir,
-                                progress=lambda n: bars["bar"].update(n), on_total=on_total)
-        finally:
-            if "bar" in bars:
-                bars["bar"].__exit__(None, None, None)
-    else:
-        report = send_batch(batch, None, really=False, resend_revised=resend_revised,
-                            retry_unconfirmed=retry_unconfirmed, templates_dir=templates_dir)
-    if not really:
-        click.echo(messages.SEND_DRY_HEADER)
-        for item in report.would_send:
-            click.echo(messages.SEND_DRY_LINE.format(name=item.name, to=item.to, subject=item.message["Subject"],
-                                                     attachment=item.attachment_name))
-    for item in report.sent:
-        click.echo(messages.SEND_SENT_LINE.format(name=item.name, to=item.to))
-    for item, why in report.failed:
-        click.echo(messages.SEND_FAILED_LINE.format(name=item.name, to=item.to, why=why))
-    for item, why in report.skipped:
-        click.echo(messages.SEND_SKIPPED_LINE.format(name=item.name, to=item.to, why=why))
-    if really:
-        click.echo(messages.SEND_TOTAL.format(sent=len(report.sent), failed=len(report.failed),
-                                              skipped=len(report.skipped)))
-    else:
-        click.echo(messages.SEND_DRY_TOTAL.format(count=len(report.would_send), skipped=len(report.skipped)))
+    settings = workflows.Settings.from_environment(host=host, port=port, user=user, tls=tls, retries=retries,
+                                                   retry_wait=retry_wait) if really else None
+    with _progress(messages.PROGRESS_SEND) as (progress, on_total):
+        report = workflows.send_batch(batch, settings, really=really, resend_revised=resend_revised,
+                                      retry_unconfirmed=retry_unconfirmed, templates_dir=templates_dir,
+                                      progress=progress, on_total=on_total)
+    click.echo(summary.format_send(report, really))
     sys.exit(report.exit_code)
 
 
@@ -389,9 +293,7 @@ def templates_export(folder: str, force: bool) -> None:
     例:
       sasaeai templates export 私のテンプレート
     """
-    from .templates import export
-
-    for path in export(folder, force):
+    for path in workflows.export_templates(folder, force):
         click.echo(messages.TEMPLATES_EXPORTED.format(path=path))
 
 
@@ -406,39 +308,9 @@ def templates_check(folder: str) -> None:
     例:
       sasaeai templates check 私のテンプレート
     """
-    from .templates import TEMPLATES, check_templates
-
-    bad = False
-    for result in check_templates(folder):
-        file = result.path.name
-        if result.unknown:
-            bad = True
-            click.echo(messages.TEMPLATES_UNKNOWN.format(name=TEMPLATES[result.name][1], file=file,
-                                                         vars="、".join(result.unknown)))
-            click.echo(messages.TEMPLATES_AVAILABLE.format(vars="、".join(result.available)))
-        else:
-            click.echo(messages.TEMPLATES_OK.format(name=TEMPLATES[result.name][1], file=file))
-    sys.exit(EXIT_FINDINGS if bad else EXIT_OK)
-
-
-def format_report(report: Report) -> str:
-    """The text form of a report: grouped by sheet, one finding a line, a summary last."""
-    lines = [messages.CHECK_HEADER.format(path=report.path, fy=fiscal_year_label(report.fiscal_year)), ""]
-    current = None
-    for f in report.findings:
-        if f.sheet != current:
-            if current is not None:
-                lines.append("")
-            current = f.sheet
-            lines.append(messages.CHECK_SHEET.format(sheet=f.sheet) if f.sheet else messages.CHECK_WORKBOOK)
-        lines.append(f"  {f.line(with_source=True)}")
-    if report.findings:
-        lines.append("")
-    else:
-        lines.append(messages.CHECK_CLEAN)
-    lines.append(messages.CHECK_SUMMARY.format(
-        errors=report.count(ERROR), warnings=report.count(WARNING), infos=report.count(INFO)))
-    return "\n".join(lines)
+    checks = workflows.check_template_folder(folder)
+    click.echo(summary.format_template_checks(checks))
+    sys.exit(EXIT_FINDINGS if any(c.unknown for c in checks) else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

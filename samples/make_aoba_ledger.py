@@ -18,7 +18,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from generator.blank_ledger import blank_ledger_bytes, workbook_bytes
+from generator.ledger.blank import blank_ledger_bytes
+from generator.render.output import workbook_bytes
 
 D = dt.date
 OUT = Path(__file__).with_name("aoba_ledger.xlsx")

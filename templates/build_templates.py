@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from generator.output import normalize_zip  # noqa: E402
+from generator.render.output import normalize_zip  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 MINCHO = "ＭＳ 明朝"

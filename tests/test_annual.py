@@ -10,9 +10,9 @@ from conftest import D, SAMPLE
 from docx import Document
 from docx_tools import docx_text
 
-from generator import charts
-from generator.annual import annual_tables
-from generator.check import load_and_check
+from generator.render import charts
+from generator.documents.annual import annual_tables
+from generator.ledger.check import load_and_check
 from generator.cli import main
 
 FIRST, LAST = D(2026, 4, 1), D(2027, 3, 31)

@@ -2,10 +2,10 @@
 import openpyxl
 import pytest
 
-from generator import schema
-from generator.blank_ledger import LIST_SHEET, write_blank_ledger
+from generator.ledger import schema
+from generator.ledger.blank import LIST_SHEET, write_blank_ledger
 from generator.errors import UsageError
-from generator.ledger import read_ledger
+from generator.ledger.reader import read_ledger
 
 
 @pytest.fixture(scope="module")

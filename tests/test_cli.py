@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, SAMPLE, minimal, set_cell
 
-from generator.check import check
+from generator.ledger.check import check
 from generator.cli import main
-from generator.findings import RULES
+from generator.ledger.findings import RULES
 
 
 def run(*args):

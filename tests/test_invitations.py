@@ -12,8 +12,8 @@ from docx import Document
 from docx_tools import docx_text, part_xml
 
 from generator.cli import main
-from generator.ledger import read_ledger
-from generator.output import safe_filename
+from generator.ledger.reader import read_ledger
+from generator.render.output import safe_filename
 
 
 def run(*args):

@@ -7,7 +7,7 @@ import pytest
 from conftest import D, SAMPLE, minimal, set_cell
 
 from generator.errors import LedgerError
-from generator.ledger import read_ledger
+from generator.ledger.reader import read_ledger
 
 
 def keys(findings):
@@ -322,7 +322,7 @@ def test_sample_ledger_reads_cleanly():
     assert [f for f in findings if f.severity == "error"] == []
     assert len(ledger.members) >= 60
     assert {m.delivery for m in ledger.members} == {"郵送", "メール", "手渡し", "不要"}
-    from generator.schema import ORG_KINDS
+    from generator.ledger.schema import ORG_KINDS
     assert {m.org_kind for m in ledger.members} == set(ORG_KINDS)
     months = {(m.date.year, m.date.month) for m in ledger.meetings}
     assert {(2026, 12), (2027, 1)} <= months

@@ -5,7 +5,7 @@ from conftest import D, SAMPLE
 from docx_tools import docx_text, part_xml
 
 from generator.cli import main
-from generator.ledger import read_ledger
+from generator.ledger.reader import read_ledger
 
 
 def run(*args):

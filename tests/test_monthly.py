@@ -14,8 +14,8 @@ from conftest import D, SAMPLE, minimal
 from docx_tools import docx_text
 
 from generator.cli import main
-from generator.ledger import read_ledger
-from generator.output import TEMP_PATTERN
+from generator.ledger.reader import read_ledger
+from generator.render.output import TEMP_PATTERN
 
 
 def run(*args, env=None):

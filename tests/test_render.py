@@ -9,8 +9,8 @@ from docx_tools import docx_text, part_xml
 from docxtpl import DocxTemplate
 
 from generator.errors import TemplateError
-from generator.render import compile_template
-from generator.templates import example_contexts
+from generator.render.engine import compile_template
+from generator.documents.templates import example_contexts
 
 
 def docxtpl_render(path, context) -> bytes:

@@ -1,8 +1,8 @@
 """The rule catalogue: each rule on a ledger built to trigger it, as exact tuples."""
 from conftest import D, SAMPLE, add_column, minimal, set_cell
 
-from generator.check import check, current_fiscal_year
-from generator.findings import RULES
+from generator.ledger.check import check, current_fiscal_year
+from generator.ledger.findings import RULES
 
 
 def found(path, year=2026):

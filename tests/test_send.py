@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import SAMPLE
 
 from generator.cli import main
-from generator.send import Settings, send_batch
+from generator.batch.send import Settings, send_batch
 
 
 def free_port():

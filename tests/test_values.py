@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from generator import schema
-from generator.values import (ValueProblem, header_key, parse_choice, parse_date, parse_email, parse_id,
+from generator.ledger import schema
+from generator.ledger.values import (ValueProblem, header_key, parse_choice, parse_date, parse_email, parse_id,
                               parse_int, parse_layer, parse_lines, parse_multi, parse_postal, parse_time)
 
 D = dt.date

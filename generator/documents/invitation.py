@@ -8,22 +8,26 @@ all - half a mailing is how a letter gets lost.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import messages
-from .blank_ledger import workbook_bytes
-from .context import labels_context, letter_context, meeting_title, posting_date, recipient_context
-from .errors import UsageError
-from .findings import Finding, Report
-from .japanese import format_date, format_postal
-from .model import Council, Ledger, Meeting, Member
-from .output import atomic_write, inside, safe_filename
-from .render import CompiledTemplate
-from .templates import template_path
+from .. import messages
+from ..render.context import labels_context, letter_context, meeting_title, posting_date, recipient_context
+from ..errors import UsageError
+from ..ledger.findings import Finding, Report
+from ..japanese import format_date, format_postal, next_business_day
+from ..ledger.model import Council, Ledger, Meeting, Member
+from ..render.output import workbook_bytes, atomic_write, inside, safe_filename
+from .base import (MAILED, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
+                   load_template)
 
+INVITATION_TEMPLATE = TemplateFile("invitation", "invitation.docx", "開催通知と出欠回答票")
+LABELS_TEMPLATE = TemplateFile("labels", "labels.docx", "宛名ラベル（A4 12面）")
 PAPER = ("郵送", "手渡し")
 LETTER_FOLDER = "通知"
 COMBINED_NAME = "印刷用_通知一式.docx"
@@ -123,8 +127,8 @@ class Templates:
     """The compiled templates of one run: each prepared once, used for every letter."""
 
     def __init__(self, custom_dir: str | Path | None = None):
-        self.invitation = CompiledTemplate(template_path("invitation", custom_dir))
-        self.labels = CompiledTemplate(template_path("labels", custom_dir))
+        self.invitation = load_template(INVITATION_TEMPLATE.filename, custom_dir)
+        self.labels = load_template(LABELS_TEMPLATE.filename, custom_dir)
 
 
 def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templates: Templates,
@@ -211,3 +215,155 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return workbook_bytes(wb)
+
+
+# --- in the monthly batch ---------------------------------------------------------------
+
+def meeting_version(meeting: Meeting) -> str:
+    """A fingerprint of what a letter tells: date, time, place and agenda."""
+    facts = [str(meeting.date), str(meeting.start), str(meeting.end), meeting.place, meeting.place_address,
+             list(meeting.agenda)]
+    return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class InvitationItem(Item):
+    """One meeting's invitations in a monthly batch."""
+
+    plan: MeetingPlan | None = None
+    late: bool = False
+    days_left: int | None = None
+    revised: bool = False
+    history: list[str] = field(default_factory=list)      # versions letters were made for before
+    previous_letters: list[dict] = field(default_factory=list)
+    result: MeetingResult | None = None
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(ledger: Ledger, templates_dir: str | None) -> None:
+    _WORKER["ledger"] = ledger
+    _WORKER["templates"] = Templates(templates_dir)
+
+
+def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
+    from ..render.output import write_if_changed
+
+    return write_meeting(_WORKER["ledger"], plan, folder, _WORKER["templates"], save=write_if_changed)
+
+
+class Invitations(DocumentType):
+    """開催通知 with 出欠回答票, the print file, 宛名ラベル and 送付リスト, per meeting."""
+
+    key = "invitation"
+    title = "開催通知"
+    label = "通知"
+    templates = (INVITATION_TEMPLATE, LABELS_TEMPLATE)
+    folder = "開催通知"
+    leaves_by = MAILED
+    due = "翌月の会議（今月の会議でまだ通知していないものは遅れとして今月）"
+
+    def example_contexts(self) -> dict[str, dict]:
+        ledger, council, meeting, member = example_ledger()
+        return {"invitation": letter_context(ledger, council, meeting, member),
+                "labels": labels_context([member])}
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        """Next month's meetings, and this month's that never had a letter (late) or changed (revised)."""
+        ledger, report = month.ledger, month.report
+        this_month = (month.year, month.month)
+        batch_day = next_business_day(month.first_day)
+        items: list[Item] = []
+        for meeting in ledger.meetings:
+            if meeting.date is None or (meeting.date.year, meeting.date.month) not in (this_month, month.following):
+                continue
+            version = meeting_version(meeting)
+            before = month.earlier_invitations.get(meeting.meeting_id)
+            last = month.this_run_invitations.get(meeting.meeting_id) or before
+            history = list(last.get("history", [])) if last else []
+            if last and last.get("version") != version and last.get("version") not in history:
+                history.append(last["version"])
+            item = InvitationItem(self.key, meeting, history=history, revised=bool(history))
+            if item.revised:
+                old = [e for e in (before, month.this_run_invitations.get(meeting.meeting_id))
+                       if e and e.get("version") in history]
+                item.previous_letters = _previous_letters(month, old)
+            if (meeting.date.year, meeting.date.month) == this_month:
+                invited_by_hand = meeting.notice_date is not None and meeting.notice_date < month.first_day
+                invited_earlier = before is not None and before.get("version") == version
+                if meeting.cancelled or invited_by_hand or (invited_earlier and not item.revised):
+                    continue   # nothing to send for this month's meeting
+                item.plan = plan_meeting(ledger, report, meeting)
+                if meeting.notice_date is not None:
+                    posted = meeting.notice_date      # staff set this month's posting date themselves
+                else:
+                    item.late = before is None
+                    posted = item.plan.posted = batch_day
+                item.days_left = (meeting.date - posted).days
+            else:
+                item.plan = plan_meeting(ledger, report, meeting)
+            items.append(item)
+        return items
+
+    def progress_units(self, item: Item) -> int:
+        return 0 if item.plan.skip_reason else len(item.plan.recipients)
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        from ..render.output import inside
+
+        letters_dir = str(inside(run.folder, self.folder))
+        if run.jobs > 1 and len(items) > 1:
+            with ProcessPoolExecutor(max_workers=run.jobs, initializer=_init_worker,
+                                     initargs=(run.ledger, run.templates_dir)) as pool:
+                futures = [pool.submit(_render_in_worker, i.plan, letters_dir) for i in items]
+                for item, future in zip(items, futures):
+                    item.result = future.result()
+                    run.written_elsewhere += item.result.written
+                    run.progress(len(item.result.letters))
+        else:
+            templates = Templates(run.templates_dir)
+            for item in items:
+                item.result = write_meeting(run.ledger, item.plan, letters_dir, templates, run.progress,
+                                            save=run.save)
+        for item in items:
+            item.skip_reason, item.blocking = item.plan.skip_reason, item.plan.blocking
+
+    def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
+        if not (item.result and item.result.folder):
+            return []
+        by_path = {p: m.member_id for p, m in zip(item.result.letters, item.plan.recipients)}
+        return [(path, kind, by_path.get(path)) for path, kind in item.result.files]
+
+    def summary_detail(self, item: Item) -> str:
+        if item.skip_reason:
+            detail = item.skip_reason
+        else:
+            r = item.result
+            detail = messages.MONTHLY_LETTERS.format(letters=len(r.letters), post=r.count("郵送"),
+                                                     mail=r.count("メール"), hand=r.count("手渡し"),
+                                                     labels=r.count("郵送"))
+        if item.late:
+            detail += messages.MONTHLY_LATE.format(days=item.days_left)
+        if item.revised:
+            detail += messages.MONTHLY_REVISED
+        return detail
+
+    def summary_notes(self, item: Item) -> list[str]:
+        if item.revised and item.previous_letters:
+            people = "、".join(f"{p['name']}（{p['delivery']}{'・メール送信済み' if p['emailed'] else ''}）"
+                              for p in item.previous_letters)
+            return [messages.MONTHLY_PREVIOUS.format(people=people)]
+        return []
+
+
+def _previous_letters(month: MonthPlan, entries: list[dict]) -> list[dict]:
+    seen = {}
+    for entry in entries:
+        for letter in entry.get("letters", []):
+            emailed = month.emailed(entry["batch"], entry["meeting_id"], letter["member_id"])
+            seen[letter["member_id"]] = {"name": letter["name"], "delivery": letter["delivery"], "emailed": emailed}
+    return list(seen.values())
+
+
+TYPE = Invitations()

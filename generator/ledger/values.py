@@ -10,7 +10,9 @@ import datetime as dt
 import re
 import unicodedata
 
-from . import japanese, schema
+from .. import japanese
+
+from . import schema
 
 
 class ValueProblem(Exception):

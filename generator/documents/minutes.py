@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .context import meeting_context, meeting_title
-from .findings import Finding, Report
-from .japanese import format_date, format_time_range
-from .model import Ledger, Meeting, MeetingRecord
-from .output import atomic_write, inside, safe_filename
-from .render import CompiledTemplate
-from .templates import template_path
+from ..render.context import meeting_context, meeting_title
+from ..ledger.findings import Finding, Report
+from ..japanese import format_date, format_time_range
+from ..ledger.model import Ledger, Meeting, MeetingRecord
+from ..render.output import atomic_write, inside, safe_filename
+from .base import BatchRun, DocumentType, INTERNAL, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
+MINUTES_TEMPLATE = TemplateFile("minutes", "minutes.docx", "議事録")
 BLANK_ROWS = 4
 
 
@@ -137,9 +137,9 @@ def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_d
                   templates_dir: str | Path | None = None,
                   save: Callable[[Path, bytes], object] = atomic_write) -> list[MinutesResult]:
     """One 議事録 per meeting; cancelled meetings and meetings with errors get none."""
-    from . import messages
+    from .. import messages
 
-    template = CompiledTemplate(template_path("minutes", templates_dir))
+    template = load_template(MINUTES_TEMPLATE.filename, templates_dir)
     councils = ledger.index("councils", "council_id")
     results = []
     for meeting in meetings:
@@ -158,3 +158,39 @@ def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_d
             save(result.path, template.render(minutes_context(ledger, meeting)))
         results.append(result)
     return results
+
+
+class Minutes(DocumentType):
+    """議事録, per meeting of this month (not for cancelled meetings)."""
+
+    key = "minutes"
+    title = "議事録"
+    label = "議事録"
+    templates = (MINUTES_TEMPLATE,)
+    folder = "議事録"
+    due = "今月の会議（中止を除く）"
+
+    def example_contexts(self) -> dict[str, dict]:
+        ledger, _council, meeting, _member = example_ledger()
+        return {"minutes": minutes_context(ledger, meeting)}
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        return [Item(self.key, m) for m in month.ledger.meetings
+                if m.date and (m.date.year, m.date.month) == (month.year, month.month) and not m.cancelled]
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        from ..render.output import inside
+
+        results = write_minutes(run.ledger, run.report, [i.meeting for i in items], inside(run.folder, self.folder),
+                                run.templates_dir, save=run.save)
+        for item, result in zip(items, results):
+            item.path, item.skip_reason, item.blocking = result.path, result.skip_reason, result.blocking or []
+            run.progress(1)
+
+    def summary_detail(self, item: Item) -> str:
+        from .. import messages
+
+        return item.skip_reason or messages.MONTHLY_MINUTES_MADE
+
+
+TYPE = Minutes()

@@ -91,6 +91,10 @@ class Council(Record):
     openness: str = ""
     remarks: str = ""
 
+    def active_by(self, day: Date) -> bool:
+        """True when the council exists on `day` (no 設置日 counts as always)."""
+        return self.established is None or self.established <= day
+
 
 @dataclass(slots=True, kw_only=True)
 class Member(Record):
@@ -144,6 +148,13 @@ class Meeting(Record):
     @property
     def cancelled(self) -> bool:
         return self.state == "中止"
+
+    def in_month(self, year: int, month: int) -> bool:
+        return self.date is not None and (self.date.year, self.date.month) == (year, month)
+
+    def sort_key(self) -> tuple:
+        """Date, start time and ledger row: the order meetings are listed in."""
+        return (self.date or Date.min, self.start or Time(0), self.row)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -275,12 +286,36 @@ class Ledger:
         for key in RECORD_TYPES:
             yield from getattr(self, key)
 
-    # Lookups used by rules and documents; built on first use.
+    # Lookups used by rules and documents: built on first use, rebuilt only
+    # when the list they index was replaced or changed length.
+    _indexes: dict = field(default_factory=dict, repr=False, compare=False)
+
     def index(self, key: str, id_field: str) -> dict[str, Record]:
         """First record per ID (duplicates are a finding, not a lookup ambiguity)."""
+        records = getattr(self, key)
+        cached = self._indexes.get((key, id_field))
+        if cached is not None and cached[0] is records and cached[1] == len(records):
+            return cached[2]
         result: dict[str, Record] = {}
-        for record in getattr(self, key):
+        for record in records:
             value = getattr(record, id_field)
             if value and value not in result:
                 result[value] = record
+        self._indexes[(key, id_field)] = (records, len(records), result)
         return result
+
+    def council(self, council_id: str) -> "Council | None":
+        return self.index("councils", "council_id").get(council_id)
+
+    def member(self, member_id: str) -> "Member | None":
+        return self.index("members", "member_id").get(member_id)
+
+    def meeting(self, meeting_id: str) -> "Meeting | None":
+        return self.index("meetings", "meeting_id").get(meeting_id)
+
+    def area(self, area_id: str) -> "Area | None":
+        return self.index("areas", "area_id").get(area_id)
+
+    def members_of(self, council_id: str) -> list["Member"]:
+        """The council's members in ledger order, whether in office or not."""
+        return [m for m in self.members if m.council_id == council_id]

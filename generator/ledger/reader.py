@@ -17,8 +17,10 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import messages, schema
-from .errors import LedgerError
+from .. import messages
+
+from . import schema
+from ..errors import LedgerError
 from .findings import Finding, finding
 from .model import RECORD_TYPES, Info, Ledger
 from .values import ValueProblem, header_key, parse

@@ -16,9 +16,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import messages, schema
-from .errors import UsageError
-from .output import atomic_write, normalize_zip
+from .. import messages
+
+from . import schema
+from ..errors import UsageError
+from ..render.output import atomic_write, workbook_bytes
 
 LIST_SHEET = "選択肢"
 VALIDATED_ROWS = 2000
@@ -161,20 +163,6 @@ def blank_ledger_bytes() -> bytes:
         _write_table(wb, spec, lists)
     wb.move_sheet(LIST_SHEET, offset=len(wb.sheetnames))
     return workbook_bytes(wb)
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    """Serialise a workbook with fixed properties and zip times (byte-identical reruns)."""
-    import datetime as dt
-
-    stamp = dt.datetime(2000, 1, 1)
-    wb.properties.creator = "sasaeai"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.lastModifiedBy = "sasaeai"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return normalize_zip(buffer.getvalue())
 
 
 def write_blank_ledger(path: str | Path, force: bool = False) -> Path:

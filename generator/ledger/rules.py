@@ -10,10 +10,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Iterable
 
-from . import messages as M
+from .. import messages as M
 from . import schema
 from .findings import Finding, Report, finding
-from .japanese import fiscal_year_era, fiscal_year_range, holiday_name
+from ..japanese import fiscal_year_era, fiscal_year_range, holiday_name
 from .model import Council, Ledger, Meeting, Member, Record
 
 # Resident-close kinds of organisation (第1節3(3): 住民代表や当事者に近いメンバー).

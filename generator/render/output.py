@@ -8,8 +8,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import messages
-from .errors import OutputError
+from .. import messages
+from ..errors import OutputError
 
 # Zip entries carry a timestamp; a fixed one makes reruns byte-identical.
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -73,6 +73,20 @@ def normalize_zip(data: bytes) -> bytes:
                 content = fix_core_times(content)
             target.writestr(entry, content)
     return out.getvalue()
+
+
+def workbook_bytes(wb) -> bytes:
+    """Serialise an openpyxl workbook with fixed properties and zip times (byte-identical reruns)."""
+    import datetime as dt
+
+    stamp = dt.datetime(*FIXED_ZIP_TIME)
+    wb.properties.creator = "sasaeai"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.lastModifiedBy = "sasaeai"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return normalize_zip(buffer.getvalue())
 
 
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .japanese import (addressee, format_date, format_postal, format_time_range, previous_business_day,
+from ..japanese import (addressee, format_date, format_postal, format_time_range, previous_business_day,
                        seasonal_greeting)
-from .model import Council, Info, Ledger, Meeting, Member
+from ..ledger.model import Council, Info, Ledger, Meeting, Member
 
 
 def self_reference(municipality: str) -> str:

@@ -5,8 +5,8 @@ import datetime as dt
 from pathlib import Path
 
 from .findings import Report
-from .japanese import fiscal_year_of
-from .ledger import read_ledger
+from ..japanese import fiscal_year_of
+from .reader import read_ledger
 from .model import Ledger
 from .rules import check_model
 

@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import charts, schema
-from .blank_ledger import workbook_bytes
-from .findings import INFO, SEVERITY_JA, Report
-from .japanese import fiscal_year_era, fiscal_year_range, format_date
-from .model import Council, Ledger, Meeting
-from .output import atomic_write, inside
-from .render import CompiledTemplate, InlineImage
-from .templates import template_path
+from ..render import charts
 
+from ..ledger import schema
+from ..ledger.findings import INFO, SEVERITY_JA, Report
+from ..japanese import fiscal_year_era, fiscal_year_range, format_date
+from ..ledger.model import Council, Ledger, Meeting
+from ..render.output import workbook_bytes, atomic_write, inside
+from ..render.engine import InlineImage
+from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+
+ANNUAL_TEMPLATE = TemplateFile("annual_report", "annual_report.docx", "年次報告書")
+CHART_NAMES = ("meetings", "members", "issues", "activities")
 PERCENT = "0.0%"
 MAX_COUNCIL_BARS = 20       # more councils than this: a histogram instead of a bar each
 
@@ -330,10 +333,53 @@ def write_annual(ledger: Ledger, report: Report, year: int, out_dir: str | Path,
     t1 = clock()
     context["charts"] = make_charts(data)
     t2 = clock()
-    template = CompiledTemplate(template_path("annual_report", templates_dir))
+    template = load_template(ANNUAL_TEMPLATE.filename, templates_dir)
     report_path = inside(out_dir, f"年次報告書_{year}.docx")
     save(report_path, template.render(context))
     workbook_path = inside(out_dir, f"年次集計_{year}.xlsx")
     save(workbook_path, summary_workbook(data))
     t3 = clock()
     return AnnualResult(report_path, workbook_path, chart_seconds=t2 - t1, render_seconds=(t1 - t0) + (t3 - t2))
+
+
+class AnnualReport(DocumentType):
+    """年次報告書 and 年次集計 for the fiscal year."""
+
+    key = "annual"
+    title = "年次報告書"
+    label = "年次報告"
+    templates = (ANNUAL_TEMPLATE,)
+    folder = "年次報告"
+    leaves_by = PREFECTURE
+    due = "3月（--annual でいつでも）"
+
+    def example_contexts(self) -> dict[str, dict]:
+        from ..ledger.findings import Report as _Report
+
+        ledger, *_ = example_ledger()
+        context = annual_context(ledger, annual_tables(ledger, _Report("", 2026), 2026), with_charts=False)
+        context["charts"] = {name: "" for name in CHART_NAMES}
+        return {"annual_report": context}
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        return [AnnualItem(self.key, None)] if month.annual or month.month == 3 else []
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        from ..render.output import inside
+
+        for item in items:
+            made = write_annual(run.ledger, run.report, run.fiscal_year, inside(run.folder, self.folder),
+                                run.templates_dir, save=run.save)
+            item.paths = [made.report, made.workbook]
+            run.progress(1)
+
+    def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
+        return [(path, self.key, None) for path in item.paths]
+
+
+@dataclass
+class AnnualItem(Item):
+    paths: list[Path] = field(default_factory=list)
+
+
+TYPE = AnnualReport()

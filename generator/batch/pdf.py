@@ -15,9 +15,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import messages
-from .errors import SasaeaiError
-from .output import inside
+from .. import messages
+from ..errors import SasaeaiError
+from ..render.output import inside
 
 
 class PdfError(SasaeaiError):
@@ -74,32 +74,36 @@ def convert(docx_files: list[Path], workdir: Path, soffice: str | None = None,
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def convert_batch(batch, previous_manifest: dict) -> int:
-    """Give every .docx of the batch a PDF beside it; returns how many were made anew."""
+def convert_batch(folder: Path, files: list, previous) -> int:
+    """Give every .docx of the batch a PDF beside it; returns how many were made anew.
+
+    `files` are the batch's FileEntry records (their pdf fields are filled in);
+    `previous` is the manifest of the last run, or None.
+    """
     import hashlib
 
-    before = {f["path"]: f for f in previous_manifest.get("files", [])}
+    before = {f.path: f for f in previous.files} if previous is not None else {}
     todo = []
-    for entry in batch.files:
-        if not entry["path"].endswith(".docx"):
+    for entry in files:
+        if not entry.path.endswith(".docx"):
             continue
-        pdf_rel = entry["path"][:-5] + ".pdf"
-        pdf_path = inside(batch.folder, pdf_rel)
-        old = before.get(entry["path"])
-        if old and old.get("sha256") == entry["sha256"] and old.get("pdf") == pdf_rel and pdf_path.exists():
-            entry["pdf"], entry["pdf_sha256"] = pdf_rel, old.get("pdf_sha256", "")
+        pdf_rel = entry.path[:-5] + ".pdf"
+        pdf_path = inside(folder, pdf_rel)
+        old = before.get(entry.path)
+        if old and old.sha256 == entry.sha256 and old.pdf == pdf_rel and pdf_path.exists():
+            entry.pdf, entry.pdf_sha256 = pdf_rel, old.pdf_sha256
             continue
         todo.append((entry, pdf_rel, pdf_path))
     if not todo:
         return 0
-    converted = convert([inside(batch.folder, e["path"]) for e, _, _ in todo], batch.folder)
+    converted = convert([inside(folder, e.path) for e, _, _ in todo], folder)
     staging_dirs = set()
     for entry, pdf_rel, pdf_path in todo:
-        staged = converted[inside(batch.folder, entry["path"])]
+        staged = converted[inside(folder, entry.path)]
         staging_dirs.add(staged.parent)
         data = staged.read_bytes()
         os.replace(staged, pdf_path)
-        entry["pdf"], entry["pdf_sha256"] = pdf_rel, hashlib.sha256(data).hexdigest()
-    for folder in staging_dirs:
-        shutil.rmtree(folder, ignore_errors=True)
+        entry.pdf, entry.pdf_sha256 = pdf_rel, hashlib.sha256(data).hexdigest()
+    for staging in staging_dirs:
+        shutil.rmtree(staging, ignore_errors=True)
     return len(todo)

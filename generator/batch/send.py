@@ -10,8 +10,6 @@ back-off; permanent ones (5xx) are reported per recipient.
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 import smtplib
 import socket
@@ -27,13 +25,13 @@ from typing import Callable
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import messages
-from .errors import SasaeaiError, UsageError
-from .monthly import MANIFEST, SEND_LOG
-from .output import inside
-from .templates import default_dir
-
-MAIL_TEMPLATE = "mail.txt"
+from .. import messages
+from ..errors import SasaeaiError, UsageError
+from .store import (MANIFEST, Manifest, ManifestMissing, SendRecord, append_send_record, read_manifest,
+                    read_send_log)
+from ..render.output import inside
+from ..documents.base import default_template_bytes
+from ..documents.templates import MAIL_TEMPLATE
 
 
 class SendError(SasaeaiError):
@@ -101,60 +99,60 @@ class SendReport:
         return 1 if self.failed or unconfirmed else 0
 
 
-def load_manifest(batch: Path) -> dict:
-    path = batch / MANIFEST
+def load_manifest(batch: Path) -> Manifest:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return read_manifest(batch)
+    except ManifestMissing:
         raise SendError(messages.SEND_NO_MANIFEST.format(path=batch)) from None
-    except (OSError, ValueError):
-        raise SendError(messages.SEND_BAD_MANIFEST.format(path=path)) from None
+    except (OSError, ValueError, TypeError, KeyError):
+        raise SendError(messages.SEND_BAD_MANIFEST.format(path=batch / MANIFEST)) from None
 
 
-def outgoing(batch: Path, manifest: dict) -> list[Outgoing]:
+def outgoing(batch: Path, manifest: Manifest) -> list[Outgoing]:
     """Every メール letter of the batch, with the PDF attached when the batch has one."""
     out = []
-    for meeting in manifest.get("meetings", []):
-        if meeting.get("kind") != "invitation":
+    files = {f.path: f for f in manifest.files}
+    for meeting in manifest.meetings:
+        if meeting.kind != "invitation":
             continue
-        for letter in meeting.get("letters", []):
-            if letter.get("delivery") != "メール":
+        for letter in meeting.letters:
+            if letter.delivery != "メール":
                 continue
-            files = {f["path"]: f for f in manifest.get("files", [])}
-            entry = files.get(letter["file"], {})
-            if entry.get("pdf"):
-                attachment, digest, suffix = entry["pdf"], entry.get("pdf_sha256", ""), ".pdf"
+            entry = files.get(letter.file)
+            if entry is not None and entry.pdf:
+                attachment, digest, suffix = entry.pdf, entry.pdf_sha256, ".pdf"
             else:
-                attachment, digest, suffix = letter["file"], letter["sha256"], ".docx"
-            title = meeting["title"]
+                attachment, digest, suffix = letter.file, letter.sha256, ".docx"
             out.append(Outgoing(
-                key=f"{meeting['meeting_id']}/{letter['member_id']}", meeting_id=meeting["meeting_id"],
-                member_id=letter["member_id"], name=f"{letter['name']} {letter.get('honorific', '様')}",
-                to=letter["email"], attachment=inside(batch, attachment),
-                attachment_name=f"{title} 開催通知（{letter['name']}{letter.get('honorific', '様')}）{suffix}",
-                sha256=digest, revised=bool(meeting.get("revised"))))
+                key=f"{meeting.meeting_id}/{letter.member_id}", meeting_id=meeting.meeting_id,
+                member_id=letter.member_id, name=f"{letter.name} {letter.honorific}",
+                to=letter.email, attachment=inside(batch, attachment),
+                attachment_name=f"{meeting.title} 開催通知（{letter.name}{letter.honorific}）{suffix}",
+                sha256=digest, revised=meeting.revised))
     return out
 
 
 def _mail_template(templates_dir: str | Path | None) -> jinja2.Template:
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    for folder in ([Path(templates_dir)] if templates_dir else []) + [default_dir()]:
-        path = folder / MAIL_TEMPLATE
-        if path.exists():
-            try:
-                return env.from_string(path.read_text(encoding="utf-8"))
-            except jinja2.TemplateSyntaxError as exc:
-                raise SendError(messages.SEND_TEMPLATE.format(path=path, error=exc.message)) from exc
-    raise SendError(messages.SEND_TEMPLATE.format(path=MAIL_TEMPLATE, error="見つかりません"))
-
-
-def compose(item: Outgoing, manifest: dict, template: jinja2.Template) -> EmailMessage:
-    """The message for one letter: Japanese subject and body, the letter attached."""
-    sender = manifest["sender"]
-    meeting = next(m for m in manifest["meetings"] if m["meeting_id"] == item.meeting_id and m["kind"] == "invitation")
-    letter = next(l for l in meeting["letters"] if l["member_id"] == item.member_id)
+    edited = Path(templates_dir) / MAIL_TEMPLATE if templates_dir else None
+    if edited is not None and edited.exists():
+        source, where = edited.read_text(encoding="utf-8"), edited
+    else:
+        source, where = default_template_bytes(MAIL_TEMPLATE).decode("utf-8"), MAIL_TEMPLATE
     try:
-        text = template.render(sender=sender, meeting=meeting, letter=letter, revised=item.revised)
+        return env.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise SendError(messages.SEND_TEMPLATE.format(path=where, error=exc.message)) from exc
+
+
+def compose(item: Outgoing, manifest: Manifest, template: jinja2.Template) -> EmailMessage:
+    """The message for one letter: Japanese subject and body, the letter attached."""
+    sender = manifest.sender
+    meeting = manifest.meeting(item.meeting_id, "invitation")
+    letter = next(x for x in meeting.letters if x.member_id == item.member_id)
+    try:
+        text = template.render(sender=sender, meeting=meeting.to_json(), letter=letter.to_json(),
+                               revised=item.revised)
     except jinja2.TemplateError as exc:
         raise SendError(messages.SEND_TEMPLATE.format(path=MAIL_TEMPLATE, error=exc)) from exc
     first, _, body = text.partition("\n")
@@ -180,35 +178,19 @@ def compose(item: Outgoing, manifest: dict, template: jinja2.Template) -> EmailM
 
 # --- the log ----------------------------------------------------------------------
 
-def read_log(batch: Path) -> dict[str, list[dict]]:
-    by_key: dict[str, list[dict]] = {}
-    path = batch / SEND_LOG
-    if not path.exists():
-        return by_key
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue      # a line cut short by a crash
-        by_key.setdefault(record.get("key", ""), []).append(record)
+def read_log(batch: Path) -> dict[str, list[SendRecord]]:
+    by_key: dict[str, list[SendRecord]] = {}
+    for record in read_send_log(batch):
+        by_key.setdefault(record.key, []).append(record)
     return by_key
 
 
-def _append(batch: Path, record: dict) -> None:
-    record = {"time": dt.datetime.now().astimezone().isoformat(timespec="seconds")} | record
-    line = json.dumps(record, ensure_ascii=False) + "\n"
-    with open(batch / SEND_LOG, "a", encoding="utf-8") as log:
-        log.write(line)
-        log.flush()
-        os.fsync(log.fileno())      # the log is what prevents a second send
-
-
-def decide(item: Outgoing, history: list[dict], resend_revised: bool, retry_unconfirmed: bool) -> str | None:
+def decide(item: Outgoing, history: list[SendRecord], resend_revised: bool, retry_unconfirmed: bool) -> str | None:
     """None to send now, else why not."""
     last_by_sha: dict[str, str] = {}
     for record in history:
-        if record.get("status") in ("attempt", "retry", "sent", "failed"):
-            last_by_sha[record.get("sha256", "")] = record["status"]
+        if record.status in ("attempt", "retry", "sent", "failed"):
+            last_by_sha[record.sha256] = record.status
     sent_shas = [sha for sha, status in last_by_sha.items() if status == "sent"]
     state = last_by_sha.get(item.sha256)
     if state == "sent":
@@ -287,7 +269,7 @@ def send_batch(batch: str | Path, settings: Settings | None = None, *, really: b
     """Send (or, without `really`, list) the e-mails of a batch folder."""
     batch = Path(batch)
     manifest = load_manifest(batch)
-    if not manifest.get("sender", {}).get("email"):
+    if not manifest.sender.get("email"):
         raise SendError(messages.SEND_NO_SENDER)
     template = _mail_template(templates_dir)
     items = outgoing(batch, manifest)
@@ -317,11 +299,15 @@ def send_batch(batch: str | Path, settings: Settings | None = None, *, really: b
 
 def _deliver(batch: Path, item: Outgoing, connection: _Connection, settings: Settings, report: SendReport,
              sleep: Callable[[float], None]) -> None:
-    base = {"key": item.key, "meeting_id": item.meeting_id, "member_id": item.member_id, "to": item.to,
-            "sha256": item.sha256, "attachment": item.attachment_name, "message_id": item.message["Message-ID"]}
+    def log(status: str, attempt: int, **outcome) -> None:
+        append_send_record(batch, SendRecord(
+            key=item.key, meeting_id=item.meeting_id, member_id=item.member_id, to=item.to, sha256=item.sha256,
+            attachment=item.attachment_name, message_id=item.message["Message-ID"], status=status,
+            attempt=attempt, **outcome))
+
     wait = settings.retry_wait
     for attempt in range(1, settings.retries + 1):
-        _append(batch, base | {"status": "attempt", "try": attempt})
+        log("attempt", attempt)
         try:
             refused = connection.get().send_message(item.message)
             if refused:
@@ -330,14 +316,13 @@ def _deliver(batch: Path, item: Outgoing, connection: _Connection, settings: Set
             connection.drop()
             temporary, why = _classify(exc)
             if temporary and attempt < settings.retries:
-                _append(batch, base | {"status": "retry", "try": attempt, "error": why})
+                log("retry", attempt, error=why)
                 sleep(wait)
                 wait *= 2
                 continue
-            _append(batch, base | {"status": "failed", "try": attempt, "error": why,
-                                   "permanent": not temporary})
+            log("failed", attempt, error=why, permanent=not temporary)
             report.failed.append((item, why))
             return
-        _append(batch, base | {"status": "sent", "try": attempt})
+        log("sent", attempt)
         report.sent.append(item)
         return

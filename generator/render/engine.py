@@ -17,6 +17,7 @@ printed, not run.
 from __future__ import annotations
 
 import contextvars
+import io
 import re
 import struct
 import zipfile
@@ -30,8 +31,8 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from . import messages
-from .errors import TemplateError
+from .. import messages
+from ..errors import TemplateError
 from .output import FIXED_ZIP_TIME, atomic_write, fix_core_times
 
 _RENDERED_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
@@ -142,8 +143,9 @@ class _Entry:
 class CompiledTemplate:
     """A .docx template prepared once, rendered many times."""
 
-    def __init__(self, path: str | Path, env: SandboxedEnvironment | None = None):
+    def __init__(self, path: str | Path, env: SandboxedEnvironment | None = None, data: bytes | None = None):
         self.path = Path(path)
+        self.data = data                       # the file's bytes when it is not a file on disk
         self.env = env or make_environment()
         self._helper = _docxtpl()
         self.sources: dict[str, str] = {}      # part -> prepared Jinja source
@@ -153,7 +155,7 @@ class CompiledTemplate:
     # --- preparation -------------------------------------------------------------
     def _load(self) -> None:
         try:
-            archive = zipfile.ZipFile(self.path)
+            archive = zipfile.ZipFile(io.BytesIO(self.data) if self.data is not None else self.path)
         except FileNotFoundError:
             raise TemplateError(messages.TEMPLATE_NOT_FOUND.format(path=self.path)) from None
         except (zipfile.BadZipFile, OSError):

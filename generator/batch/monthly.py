@@ -1,0 +1,224 @@
+"""The monthly batch: everything staff need for one month, in DIR/YYYY-MM/.
+
+Each registered document type says what is due in the month (invitations
+for next month's meetings and late ones for this month, minutes for this
+month's meetings, the annual report in March) and writes it; this module
+runs them, keeps the manifest of every file (sha256 and the ledger rows it
+came from) and writes the summary. A rerun with the same ledger writes the
+same bytes and touches nothing that did not change; a meeting whose date,
+time, place or agenda changed since its letters were made is made again
+and marked 改訂, with the people who got the old version listed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..documents.base import BatchRun, Item, MonthPlan
+from ..documents.invitation import meeting_version, parse_month
+from ..documents.registry import DOCUMENT_TYPES, document_type
+from ..japanese import fiscal_year_of, format_date
+from ..ledger.check import load_and_check
+from ..ledger.model import Ledger, Meeting
+from ..ledger.findings import Report
+from ..render.context import meeting_title
+from ..render.output import inside, remove_temp_files, write_if_changed
+from . import store
+from .store import FileEntry, LetterEntry, Manifest, MeetingEntry
+
+__all__ = ["Batch", "run_monthly", "meeting_version"]
+
+
+@dataclass
+class Batch:
+    """What one run of the monthly batch made."""
+
+    month: str
+    folder: Path
+    ledger: Ledger
+    report: Report
+    items: list[Item] = field(default_factory=list)
+    files: list[FileEntry] = field(default_factory=list)
+    written: int = 0
+    pdfs: int = 0
+
+    @property
+    def has_errors(self) -> bool:
+        return any(item.blocking for item in self.items)
+
+    @property
+    def annual(self) -> list[Path]:
+        return [path for item in self.items if item.kind == "annual" for path in getattr(item, "paths", [])]
+
+
+def _earlier_invitations(out_root: Path, month: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Invitation entries of earlier batches and of this batch's last run, by meeting ID.
+
+    Batches are folders named YYYY-MM; the latest earlier one wins.
+    """
+    earlier: dict[str, dict] = {}
+    this_run: dict[str, dict] = {}
+    for batch, manifest in store.batch_manifests(out_root, month):
+        for entry in manifest.meetings:
+            if entry.kind == "invitation" and entry.letters:
+                (this_run if batch == month else earlier)[entry.meeting_id] = entry.to_json() | {"batch": batch}
+    return earlier, this_run
+
+
+def _emailed(out_root: Path) -> Callable[[str, str, str], bool]:
+    cache: dict[str, set[tuple[str, str]]] = {}
+
+    def emailed(batch: str, meeting_id: str, member_id: str) -> bool:
+        if batch not in cache:
+            cache[batch] = store.emailed_letters(out_root / batch)
+        return (meeting_id, member_id) in cache[batch]
+
+    return emailed
+
+
+def _order(items: list[Item]) -> list[Item]:
+    """Meetings by date and time, each meeting's documents in registry order; the year's last."""
+    rank = {doc.key: i for i, doc in enumerate(DOCUMENT_TYPES)}
+
+    def key(item: Item) -> tuple:
+        m = item.meeting
+        if m is None:
+            return (1, dt.date.max, dt.time(0), 0, rank[item.kind])
+        return (0, m.date, m.start or dt.time(0), m.row, rank[item.kind])
+
+    return sorted(items, key=key)
+
+
+def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pdf: bool = False, jobs: int = 1,
+                annual: bool = False, templates_dir: str | None = None, password: str | None = None,
+                progress: Callable[[int], None] = lambda n: None,
+                on_total: Callable[[int], None] = lambda n: None) -> Batch:
+    """Make the month's documents into out_root/YYYY-MM and return what was made."""
+    year, mon = parse_month(month)
+    month = f"{year:04d}-{mon:02d}"
+    fiscal_year = fiscal_year_of(dt.date(year, mon, 1))
+    ledger, report = load_and_check(ledger_path, fiscal_year, password)
+    out_root = Path(out_root)
+    folder = inside(out_root, month)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_temp_files(folder)
+    previous = store.read_manifest_or_empty(folder)
+    earlier, this_run = _earlier_invitations(out_root, month)
+    plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
+                     out_root=out_root, annual=annual, earlier_invitations=earlier,
+                     this_run_invitations=this_run, emailed=_emailed(out_root))
+    batch = Batch(month, folder, ledger, report)
+    batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
+    on_total(sum(document_type(i.kind).progress_units(i) for i in batch.items))
+
+    written: list[Path] = []
+
+    def save(path: Path, data: bytes) -> bool:
+        changed = write_if_changed(path, data)
+        if changed:
+            written.append(path)
+        return changed
+
+    run = BatchRun(ledger=ledger, report=report, folder=folder, templates_dir=templates_dir, save=save,
+                   progress=progress, fiscal_year=fiscal_year, jobs=jobs)
+    for doc in DOCUMENT_TYPES:
+        due = [item for item in batch.items if item.kind == doc.key]
+        if due:
+            doc.make_month(run, due)
+
+    batch.files = _file_entries(batch)
+    if pdf:
+        from .pdf import convert_batch
+
+        batch.pdfs = convert_batch(folder, batch.files, previous)
+    _remove_stale(folder, previous, batch.files)
+    store.write_manifest(folder, _manifest(batch, ledger_path))
+    from ..summary import format_monthly
+
+    store.write_summary(folder, format_monthly(batch))
+    batch.written = len(written) + run.written_elsewhere
+    return batch
+
+
+def _rows(ledger: Ledger, meeting: Meeting | None, member_ids: list[str] | None = None) -> list[str]:
+    if meeting is None:
+        return ["基本情報"]
+    rows = [f"会議!{meeting.row}"]
+    council = ledger.council(meeting.council_id)
+    if council:
+        rows.append(f"協議体!{council.row}")
+    if member_ids is not None:
+        rows += [f"構成員!{member.row}" for member in map(ledger.member, member_ids) if member]
+    return rows
+
+
+def _file_entries(batch: Batch) -> list[FileEntry]:
+    """Every file of the batch with its sha256 and the ledger rows it came from."""
+    entries = []
+    for item in batch.items:
+        doc = document_type(item.kind)
+        made = doc.files(item)
+        everyone = [m for _, _, m in made if m]
+        for path, kind, member_id in made:
+            if item.meeting is None:
+                rows = _rows(batch.ledger, None)
+            elif kind == "minutes" or not everyone:
+                rows = _rows(batch.ledger, item.meeting)
+            else:
+                rows = _rows(batch.ledger, item.meeting, [member_id] if member_id else everyone)
+            entries.append(FileEntry(
+                path=path.relative_to(batch.folder).as_posix(), sha256=store.sha256(path.read_bytes()),
+                kind=kind, rows=rows, meeting_id=item.meeting.meeting_id if item.meeting else "",
+                member_id=member_id or ""))
+    return entries
+
+
+def _remove_stale(folder: Path, previous: Manifest | None, files: list[FileEntry]) -> None:
+    """Files an earlier run of this batch made that this run did not (a member who left, say)."""
+    if previous is None:
+        return
+    keep = {f.path for f in files} | {f.pdf for f in files if f.pdf}
+    for entry in previous.files:
+        for rel in (entry.path, entry.pdf):
+            if rel and rel not in keep:
+                try:
+                    inside(folder, rel).unlink()
+                except OSError:
+                    pass
+
+
+def _manifest(batch: Batch, ledger_path: str | Path) -> Manifest:
+    info = batch.ledger.info
+    by_path = {f.path: f for f in batch.files}
+    meetings = []
+    for item in batch.items:
+        meeting = item.meeting
+        if meeting is None:
+            continue
+        council = batch.ledger.council(meeting.council_id)
+        entry = MeetingEntry(kind=item.kind, meeting_id=meeting.meeting_id, date=str(meeting.date),
+                             date_text=format_date(meeting.date, info.date_style),
+                             title=meeting_title(council, meeting) if council else meeting.meeting_id,
+                             skipped=item.skip_reason)
+        if item.kind == "invitation":
+            entry.version, entry.history, entry.late = meeting_version(meeting), item.history, item.late
+            entry.days_left, entry.revised = item.days_left, item.revised
+            if item.result and item.result.folder:
+                for path, member in zip(item.result.letters, item.plan.recipients):
+                    rel = path.relative_to(batch.folder).as_posix()
+                    entry.letters.append(LetterEntry(
+                        member_id=member.member_id, name=member.name, honorific=member.honorific or "様",
+                        delivery=member.delivery, email=member.email, file=rel, sha256=by_path[rel].sha256,
+                        pdf=by_path[rel].pdf))
+        else:
+            entry.file = item.path.relative_to(batch.folder).as_posix() if item.path else ""
+        meetings.append(entry)
+    ledger_file = Path(ledger_path)
+    return Manifest(
+        month=batch.month, ledger_name=ledger_file.name, ledger_sha256=store.sha256(ledger_file.read_bytes()),
+        sender={"municipality": info.municipality, "mayor_title": info.mayor_title, "mayor_name": info.mayor_name,
+                "department": info.department, "contact_person": info.contact_person, "phone": info.phone,
+                "fax": info.fax, "email": info.email},
+        meetings=meetings, files=batch.files)

@@ -1,0 +1,1 @@
+"""Document types: one module per type, each registered here."""

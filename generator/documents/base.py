@@ -1,0 +1,168 @@
+"""What a document type is.
+
+Each document type is one unit: its templates, how its context is built,
+how its files are named, when the monthly batch makes it and how it leaves
+the office. The CLI, `templates export/check` and the monthly batch iterate
+the registry (`generator.documents.registry`) instead of knowing the types.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Callable, ClassVar
+
+from .. import messages
+from ..errors import UsageError
+from ..ledger.findings import Finding, Report
+from ..ledger.model import Ledger, Meeting
+from ..render.engine import CompiledTemplate
+
+# How a document leaves the office.
+MAILED = "mailed"           # to every member, by post or e-mail (送付方法)
+INTERNAL = "internal"       # kept and printed by staff
+PREFECTURE = "prefecture"   # sent to the 都道府県
+
+TEMPLATE_PACKAGE = "generator.templates"
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """One template a document type renders: its short name, file and Japanese title."""
+
+    name: str
+    filename: str
+    title: str
+
+
+def default_template_bytes(filename: str) -> bytes:
+    """A shipped template, read through importlib.resources (any kind of install)."""
+    return resources.files(TEMPLATE_PACKAGE).joinpath(filename).read_bytes()
+
+
+def template_file(filename: str, custom_dir: str | Path | None = None) -> Path | None:
+    """The staff's edited copy of a template in custom_dir, or None for the shipped one."""
+    if custom_dir is None:
+        return None
+    custom = Path(custom_dir)
+    if not custom.is_dir():
+        raise UsageError(messages.TEMPLATES_DIR_MISSING.format(path=custom))
+    candidate = custom / filename
+    return candidate if candidate.exists() else None
+
+
+def load_template(filename: str, custom_dir: str | Path | None = None) -> CompiledTemplate:
+    """The compiled template to render: the staff's copy when custom_dir has one, else the shipped one."""
+    edited = template_file(filename, custom_dir)
+    if edited is not None:
+        return CompiledTemplate(edited)
+    return CompiledTemplate(Path(filename), data=default_template_bytes(filename))
+
+
+@dataclass
+class Item:
+    """One thing the monthly batch makes for one meeting (or for the year: meeting None)."""
+
+    kind: str                          # the document type's key
+    meeting: Meeting | None
+    skip_reason: str = ""
+    blocking: list[Finding] = field(default_factory=list)
+    path: Path | None = None           # the single file of a one-file document
+
+
+@dataclass
+class MonthPlan:
+    """What every document type needs to decide what is due in a month's batch."""
+
+    ledger: Ledger
+    report: Report
+    year: int
+    month: int
+    fiscal_year: int
+    out_root: Path
+    annual: bool = False               # --annual: the annual report outside March
+    # Invitation entries of earlier batches / of this batch's last run, by meeting ID.
+    earlier_invitations: dict[str, dict] = field(default_factory=dict)
+    this_run_invitations: dict[str, dict] = field(default_factory=dict)
+    # (batch, meeting ID, member ID) -> True when the letter was e-mailed from that batch.
+    emailed: Callable[[str, str, str], bool] = lambda batch, meeting, member: False
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def following(self) -> tuple[int, int]:
+        return (self.year + self.month // 12, self.month % 12 + 1)
+
+
+@dataclass
+class BatchRun:
+    """How the monthly batch asks a document type to write its items."""
+
+    ledger: Ledger
+    report: Report
+    folder: Path                       # the month's folder
+    templates_dir: str | Path | None
+    save: Callable[[Path, bytes], bool]
+    progress: Callable[[int], None]
+    fiscal_year: int
+    jobs: int = 1
+    written_elsewhere: int = 0         # files written by worker processes (their `save` is not ours)
+
+
+class DocumentType:
+    """Base class of a document type; each module registers one instance."""
+
+    key: ClassVar[str] = ""
+    title: ClassVar[str] = ""              # Japanese, for summaries and the README
+    label: ClassVar[str] = ""              # the short tag of its lines in the monthly summary
+    templates: ClassVar[tuple[TemplateFile, ...]] = ()
+    folder: ClassVar[str] = ""             # its subfolder in a monthly batch
+    leaves_by: ClassVar[str] = INTERNAL
+    due: ClassVar[str] = ""                # when the monthly batch makes it (Japanese)
+
+    def example_contexts(self) -> dict[str, dict]:
+        """A context per template name, built from a made-up meeting: what templates may use."""
+        raise NotImplementedError
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        """The items due in a month's batch (none by default: made on request only)."""
+        return []
+
+    def progress_units(self, item: Item) -> int:
+        """How many progress steps writing `item` reports."""
+        return 1
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        """Write the files of `items` into run.folder/self.folder, filling each item's result."""
+        raise NotImplementedError
+
+    def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
+        """(path, file kind, member ID or None) of every file the item made."""
+        return [(item.path, self.key, None)] if item.path else []
+
+    def summary_detail(self, item: Item) -> str:
+        """What the monthly summary says about one item."""
+        return item.skip_reason or self.title
+
+    def summary_notes(self, item: Item) -> list[str]:
+        """Indented lines the monthly summary adds below an item."""
+        return []
+
+
+def example_ledger():
+    """A made-up one-meeting ledger: the council, meeting and member example contexts are built from."""
+    from ..ledger.model import Council, Info, Member
+
+    council = Council(council_id="C", name="例協議体", layer=2, area_id="A")
+    meeting = Meeting(meeting_id="K", council_id="C", number=1, date=dt.date(2026, 12, 21),
+                      start=dt.time(14), place="例会館", agenda=("例",))
+    member = Member(member_id="M", council_id="C", name="例 花子", org_kind="住民", delivery="郵送",
+                    postal_code="0000000", address1="例町1")
+    ledger = Ledger(info=Info(municipality="例町", mayor_title="例町長", mayor_name="例 太郎",
+                              department="福祉課", phone="000-000-0000"),
+                    councils=[council], meetings=[meeting], members=[member])
+    return ledger, council, meeting, member
+

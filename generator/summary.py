@@ -1,0 +1,157 @@
+"""Every human-readable summary of a result, in Japanese.
+
+The CLI prints these; a web page shows the same text. Nothing here runs a
+workflow: each function takes a result value and returns lines.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import messages
+from .japanese import format_date
+from .ledger.findings import ERROR, INFO, WARNING, Report
+from .ledger.rules import fiscal_year_label
+
+if TYPE_CHECKING:  # result types only; importing them here would load every stage
+    from .batch.monthly import Batch
+    from .batch.send import SendReport
+    from .documents.annual import AnnualResult
+    from .workflows import InvitationsRun, MinutesRun
+
+
+def format_report(report: Report) -> str:
+    """The text form of a report: grouped by sheet, one finding a line, a summary last."""
+    lines = [messages.CHECK_HEADER.format(path=report.path, fy=fiscal_year_label(report.fiscal_year)), ""]
+    current = None
+    for f in report.findings:
+        if f.sheet != current:
+            if current is not None:
+                lines.append("")
+            current = f.sheet
+            lines.append(messages.CHECK_SHEET.format(sheet=f.sheet) if f.sheet else messages.CHECK_WORKBOOK)
+        lines.append(f"  {f.line(with_source=True)}")
+    if report.findings:
+        lines.append("")
+    else:
+        lines.append(messages.CHECK_CLEAN)
+    lines.append(messages.CHECK_SUMMARY.format(
+        errors=report.count(ERROR), warnings=report.count(WARNING), infos=report.count(INFO)))
+    return "\n".join(lines)
+
+
+def _date(meeting) -> str:
+    return format_date(meeting.date) if meeting.date else "日付不明"
+
+
+def format_invitations(run: "InvitationsRun") -> str:
+    """Per meeting what was made or why not, the errors that stopped it, and a total line."""
+    if not run.results:
+        return messages.INVITATIONS_NONE
+    lines = []
+    for r in run.results:
+        plan = r.plan
+        if plan.skip_reason:
+            lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=_date(plan.meeting),
+                                                             detail=plan.skip_reason))
+            lines += [f"  {f.line()}" for f in plan.blocking]
+        else:
+            made = messages.INVITATIONS_MADE.format(
+                letters=len(r.letters), post=r.count("郵送"), mail=r.count("メール"), hand=r.count("手渡し"),
+                labels=r.count("郵送"), folder=r.folder)
+            lines.append(messages.INVITATIONS_MEETING.format(title=plan.title, date=_date(plan.meeting), detail=made))
+    made = [r for r in run.results if not r.plan.skip_reason]
+    lines.append("")
+    lines.append(messages.INVITATIONS_TOTAL.format(meetings=len(run.results), made=len(made),
+                                                   skipped=len(run.results) - len(made),
+                                                   letters=sum(len(r.letters) for r in made)))
+    return "\n".join(lines)
+
+
+def format_minutes(run: "MinutesRun") -> str:
+    """Per meeting the minutes file or why there is none, and a total line."""
+    if not run.results:
+        return messages.INVITATIONS_NONE
+    lines = []
+    for r in run.results:
+        title = run.titles[r.meeting.meeting_id]
+        if r.path:
+            lines.append(messages.MINUTES_MADE.format(title=title, date=_date(r.meeting), path=r.path))
+        else:
+            lines.append(messages.INVITATIONS_MEETING.format(title=title, date=_date(r.meeting), detail=r.skip_reason))
+            lines += [f"  {f.line()}" for f in r.blocking or []]
+    made = sum(1 for r in run.results if r.path)
+    lines.append(messages.MINUTES_TOTAL.format(meetings=len(run.results), made=made, skipped=len(run.results) - made))
+    return "\n".join(lines)
+
+
+def format_annual(result: "AnnualResult") -> str:
+    return messages.ANNUAL_MADE.format(report=result.report, workbook=result.workbook)
+
+
+def format_monthly(batch: "Batch") -> str:
+    """Per meeting: what each document type made or why not; then totals. Also 一覧.txt."""
+    from .documents.invitation import parse_month
+    from .documents.registry import document_type
+    from .render.context import meeting_title
+
+    year, mon = parse_month(batch.month)
+    lines = [messages.MONTHLY_HEADER.format(month=f"{year}年{mon}月", folder=batch.folder.name), ""]
+    letters = emails = 0
+    for item in batch.items:
+        meeting = item.meeting
+        if meeting is None:
+            continue
+        doc = document_type(item.kind)
+        council = batch.ledger.council(meeting.council_id)
+        title = meeting_title(council, meeting) if council else meeting.meeting_id
+        lines.append(messages.MONTHLY_LINE.format(kind=doc.label,
+                                                 id=meeting.meeting_id, title=title,
+                                                 date=format_date(meeting.date), detail=doc.summary_detail(item)))
+        lines += [f"    {f.line()}" for f in item.blocking]
+        lines += doc.summary_notes(item)
+        result = getattr(item, "result", None)
+        if result is not None and not item.skip_reason:
+            letters += len(result.letters)
+            emails += result.count("メール")
+    if batch.annual:
+        lines.append(messages.MONTHLY_ANNUAL.format(files="、".join(p.name for p in batch.annual)))
+    skipped = sum(1 for i in batch.items if i.skip_reason and i.blocking)
+    lines += ["", messages.MONTHLY_TOTAL.format(letters=letters, emails=emails, skipped=skipped,
+                                                files=len(batch.files))]
+    return "\n".join(lines)
+
+
+def format_monthly_done(batch: "Batch") -> str:
+    return messages.MONTHLY_DONE.format(folder=batch.folder, written=batch.written, pdfs=batch.pdfs)
+
+
+def format_send(report: "SendReport", really: bool) -> str:
+    """The dry-run list or what was sent, failed and skipped, and a total line."""
+    lines = []
+    if not really:
+        lines.append(messages.SEND_DRY_HEADER)
+        for item in report.would_send:
+            lines.append(messages.SEND_DRY_LINE.format(name=item.name, to=item.to, subject=item.message["Subject"],
+                                                       attachment=item.attachment_name))
+    lines += [messages.SEND_SENT_LINE.format(name=item.name, to=item.to) for item in report.sent]
+    lines += [messages.SEND_FAILED_LINE.format(name=item.name, to=item.to, why=why) for item, why in report.failed]
+    lines += [messages.SEND_SKIPPED_LINE.format(name=item.name, to=item.to, why=why) for item, why in report.skipped]
+    if really:
+        lines.append(messages.SEND_TOTAL.format(sent=len(report.sent), failed=len(report.failed),
+                                                skipped=len(report.skipped)))
+    else:
+        lines.append(messages.SEND_DRY_TOTAL.format(count=len(report.would_send), skipped=len(report.skipped)))
+    return "\n".join(lines)
+
+
+def format_template_checks(checks) -> str:
+    """`templates check`: each template fine, or the variables it uses that do not exist."""
+    lines = []
+    for result in checks:
+        if result.unknown:
+            lines.append(messages.TEMPLATES_UNKNOWN.format(name=result.title, file=result.path.name,
+                                                           vars="、".join(result.unknown)))
+            lines.append(messages.TEMPLATES_AVAILABLE.format(vars="、".join(result.available)))
+        else:
+            lines.append(messages.TEMPLATES_OK.format(name=result.title, file=result.path.name))
+    return "\n".join(lines)

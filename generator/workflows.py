@@ -1,0 +1,127 @@
+"""The jobs a user runs, as library calls.
+
+Each takes plain arguments and progress callbacks and returns a result
+value; the CLI (and any other front end) calls these and formats the
+results with `generator.summary`. Nothing here prints.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import messages
+from .batch.monthly import Batch, run_monthly
+from .batch.send import SendReport, Settings, send_batch
+from .documents.annual import AnnualResult, write_annual
+from .documents.invitation import MeetingResult, Templates, plan_meeting, select_meetings, write_meeting
+from .documents.minutes import MinutesResult, write_minutes
+from .documents.templates import TemplateCheck, check_templates, export
+from .errors import UsageError
+from .ledger.blank import write_blank_ledger
+from .ledger.check import check, load_and_check
+from .ledger.findings import Report
+from .render.context import meeting_title
+
+Progress = Callable[[int], None]
+
+__all__ = [
+    "Batch", "InvitationsRun", "MinutesRun", "SendReport", "Settings", "check_ledger", "check_templates",
+    "export_templates", "init_ledger", "make_annual", "make_invitations", "make_minutes", "run_monthly",
+    "send_batch",
+]
+
+
+def _nothing(_n: int) -> None:
+    return None
+
+
+def init_ledger(path: str | Path, force: bool = False) -> Path:
+    """Write the empty ledger; refuses to overwrite unless `force`."""
+    return write_blank_ledger(path, force=force)
+
+
+def check_ledger(path: str | Path, fiscal_year: int | None = None, password: str | None = None) -> Report:
+    """The findings of a ledger for a fiscal year (default: this one)."""
+    return check(path, fiscal_year, password)
+
+
+@dataclass
+class InvitationsRun:
+    """What `make_invitations` made, meeting by meeting."""
+
+    results: list[MeetingResult] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.plan.blocking for r in self.results)
+
+
+def _one_of(meeting_id: str | None, month: str | None) -> None:
+    if bool(meeting_id) == bool(month):
+        raise UsageError(messages.MEETING_OR_MONTH)
+
+
+def make_invitations(ledger_path: str | Path, out_dir: str | Path, *, meeting_id: str | None = None,
+                     month: str | None = None, templates_dir: str | Path | None = None,
+                     password: str | None = None, progress: Progress = _nothing,
+                     on_total: Progress = _nothing) -> InvitationsRun:
+    """Letters, print file, labels and 送付リスト for one meeting or a month's meetings."""
+    _one_of(meeting_id, month)
+    ledger, report = load_and_check(ledger_path, None, password)
+    meetings = select_meetings(ledger, meeting_id, month)
+    run = InvitationsRun()
+    if not meetings:
+        return run
+    plans = [plan_meeting(ledger, report, m) for m in meetings]
+    templates = Templates(templates_dir)
+    on_total(sum(len(p.recipients) for p in plans if not p.skip_reason))
+    for plan in plans:
+        run.results.append(write_meeting(ledger, plan, out_dir, templates, progress))
+    return run
+
+
+@dataclass
+class MinutesRun:
+    """What `make_minutes` made, with each meeting's title for the summary."""
+
+    results: list[MinutesResult] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(r.blocking for r in self.results)
+
+
+def make_minutes(ledger_path: str | Path, out_dir: str | Path, *, meeting_id: str | None = None,
+                 month: str | None = None, templates_dir: str | Path | None = None,
+                 password: str | None = None) -> MinutesRun:
+    """議事録 for one meeting or a month's meetings."""
+    _one_of(meeting_id, month)
+    ledger, report = load_and_check(ledger_path, None, password)
+    meetings = select_meetings(ledger, meeting_id, month)
+    run = MinutesRun()
+    if not meetings:
+        return run
+    run.results = write_minutes(ledger, report, meetings, out_dir, templates_dir)
+    for meeting in meetings:
+        council = ledger.council(meeting.council_id)
+        run.titles[meeting.meeting_id] = meeting_title(council, meeting) if council else meeting.meeting_id
+    return run
+
+
+def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, *,
+                templates_dir: str | Path | None = None, password: str | None = None) -> AnnualResult:
+    """年次報告書 and 年次集計 for a fiscal year."""
+    ledger, report = load_and_check(ledger_path, fiscal_year, password)
+    return write_annual(ledger, report, fiscal_year, out_dir, templates_dir)
+
+
+def export_templates(folder: str | Path, force: bool = False) -> list[Path]:
+    """Copy the shipped templates into folder for editing."""
+    return export(folder, force)
+
+
+def check_template_folder(folder: str | Path) -> list[TemplateCheck]:
+    """Each template in folder (or the shipped one) with the variables it uses that do not exist."""
+    return check_templates(folder)
