@@ -293,8 +293,7 @@ def templates_export(folder: str, force: bool) -> None:
     例:
       sasaeai templates export 私のテンプレート
     """
-    for path in workflows.export_templates(folder, force):
-        click.echo(messages.TEMPLATES_EXPORTED.format(path=path))
+    click.echo(summary.format_exported(workflows.export_templates(folder, force)))
 
 
 @templates.command("check")
@@ -308,9 +307,9 @@ def templates_check(folder: str) -> None:
     例:
       sasaeai templates check 私のテンプレート
     """
-    checks = workflows.check_template_folder(folder)
-    click.echo(summary.format_template_checks(checks))
-    sys.exit(EXIT_FINDINGS if any(c.unknown for c in checks) else EXIT_OK)
+    report = workflows.check_template_folder(folder)
+    click.echo(summary.format_template_checks(report.checks))
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
 if __name__ == "__main__":  # pragma: no cover

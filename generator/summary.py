@@ -144,6 +144,11 @@ def format_send(report: "SendReport", really: bool) -> str:
     return "\n".join(lines)
 
 
+def format_exported(paths) -> str:
+    """`templates export`: one line per file written."""
+    return "\n".join(messages.TEMPLATES_EXPORTED.format(path=path) for path in paths)
+
+
 def format_template_checks(checks) -> str:
     """`templates check`: each template fine, or the variables it uses that do not exist."""
     lines = []

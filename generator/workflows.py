@@ -122,6 +122,17 @@ def export_templates(folder: str | Path, force: bool = False) -> list[Path]:
     return export(folder, force)
 
 
-def check_template_folder(folder: str | Path) -> list[TemplateCheck]:
+@dataclass
+class TemplateReport:
+    """`templates check`: each template with the variables it uses that do not exist."""
+
+    checks: list[TemplateCheck]
+
+    @property
+    def ok(self) -> bool:
+        return not any(check.unknown for check in self.checks)
+
+
+def check_template_folder(folder: str | Path) -> TemplateReport:
     """Each template in folder (or the shipped one) with the variables it uses that do not exist."""
-    return check_templates(folder)
+    return TemplateReport(check_templates(folder))

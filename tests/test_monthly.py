@@ -195,7 +195,9 @@ def test_killed_batch_leaves_no_partial_file_and_rerun_completes_it(december, tm
     deadline = time.monotonic() + 60
     target = out / "2026-12"
     while time.monotonic() < deadline and process.poll() is None:
-        if target.exists() and sum(1 for p in target.rglob("*") if p.is_file()) >= kill_after:
+        # Count finished files only: a temp file alone is not yet "something written".
+        if target.exists() and sum(1 for p in target.rglob("*")
+                                   if p.is_file() and not p.match(TEMP_PATTERN)) >= kill_after:
             break
         time.sleep(0.001)
     process.send_signal(signal.SIGKILL)

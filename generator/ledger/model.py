@@ -42,6 +42,8 @@ class Info:
     notice_days: int = 30
     reply_days: int = 10
     date_style: str = "和暦"
+    honorarium_rate: int | None = None
+    proxy_honorarium: str = "支払わない"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -67,10 +69,14 @@ class Coordinator(Record):
     area_id: str = ""
     org: str = ""
     org_kind: str = ""
+    work_style: str = ""
     start: Date | None = None
     end: Date | None = None
     phone: str = ""
     email: str = ""
+
+    def in_office_on(self, day: Date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or self.end >= day)
 
     def in_office(self, first: Date, last: Date) -> bool:
         """True when the SC serves on at least one day of first..last."""
@@ -87,6 +93,8 @@ class Council(Record):
     established: Date | None = None
     chair_id: str = ""
     secretariat: str = ""
+    sender: str = ""
+    contact_sc_id: str = ""
     target_meetings: int = 6
     openness: str = ""
     remarks: str = ""
@@ -114,8 +122,19 @@ class Member(Record):
     phone: str = ""
     email: str = ""
     delivery: str = ""
+    honorarium: str = ""
     start: Date | None = None
     end: Date | None = None
+
+    @property
+    def organisation(self) -> bool:
+        """An organisation addressed as such (敬称 御中), not one person."""
+        return self.honorific == "御中"
+
+    @property
+    def honorarium_due(self) -> bool:
+        """謝礼 要, or blank for anyone but 行政."""
+        return self.honorarium == "要" if self.honorarium else self.org_kind != "行政"
 
     def in_office_on(self, day: Date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or self.end >= day)
@@ -165,6 +184,7 @@ class Attendance(Record):
     answer: str = ""
     proxy: str = ""
     opinion: str = ""
+    answered: Date | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -172,9 +192,11 @@ class MeetingRecord(Record):
     SHEET: ClassVar[str] = "協議記録"
     meeting_id: str = ""
     kind: str = ""
+    agenda_no: int | None = None
     content: str = ""
     owner: str = ""
     due: Date | None = None
+    result: str = ""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -227,10 +249,20 @@ class Goal(Record):
     term: str = ""
     goal: str = ""
     indicator: str = ""
+    auto_figure: str = ""
     target: str = ""
     actual: str = ""
     evaluation: str = ""
     review: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class YearReview(Record):
+    SHEET: ClassVar[str] = "年度総括"
+    fiscal_year: int | None = None
+    achievements: str = ""
+    challenges: str = ""
+    next_policy: str = ""
 
 
 RECORD_TYPES: dict[str, type[Record]] = {
@@ -245,6 +277,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "activities": Activity,
     "care_conferences": CareConference,
     "goals": Goal,
+    "reviews": YearReview,
 }
 
 
@@ -266,6 +299,7 @@ class Ledger:
     activities: list[Activity] = field(default_factory=list)
     care_conferences: list[CareConference] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
+    reviews: list[YearReview] = field(default_factory=list)
     # sheet name -> field -> column letter, for locations.
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     # Sheets present in the workbook (optional ones may be absent).

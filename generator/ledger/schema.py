@@ -29,7 +29,7 @@ MEETING_FORMS = ("会議", "ワークショップ", "勉強会", "フィール�
 FACILITATORS = ("座長", "コーディネーター", "行政", "その他")
 MEETING_STATES = ("予定", "開催済", "中止")
 ATTENDANCE = ("出席", "欠席", "代理出席", "未回答")
-RECORD_KINDS = ("近況報告", "協議内容", "決定事項", "宿題", "地域課題", "地域資源", "アイデア")
+RECORD_KINDS = ("近況報告", "協議内容", "決定事項", "継続検討", "宿題", "地域課題", "地域資源", "アイデア")
 ISSUE_KINDS = ("地域課題", "地域資源", "ニーズ")
 ISSUE_SOURCES = ("地域ケア会議", "協議体", "アセスメント", "住民の声", "その他")
 STAGES = ("①共有・見える化", "②アイデア", "③計画", "④創出・支援", "⑤振り返り")
@@ -42,6 +42,12 @@ GOAL_TERMS = ("短期", "中期", "長期")
 EVALUATIONS = ("◎", "○", "△", "×")
 DATE_STYLES = ("和暦", "西暦", "併記")
 YES_NO_JA = ("はい", "いいえ")
+WORK_STYLES = ("専従", "兼務")
+HONORARIUM = ("要", "不要")
+PROXY_HONORARIUM = ("支払う", "支払わない")
+# Figures the tool fills in as 目標.実績値 (DOMAIN.md §4 item 5).
+AUTO_FIGURES = ("第2層協議体の最少開催回数", "協議体の開催回数（合計）", "住民主体の活動数", "通いの場の数",
+                "地域ケア会議へのSC出席率", "段階④以上の地域課題数")
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,8 @@ INFO_ITEMS: tuple[InfoItem, ...] = (
     InfoItem("通知送付日数", "notice_days", INT, default=30, note="会議の何日前に通知を発送するか"),
     InfoItem("回答期限日数", "reply_days", INT, default=10, note="会議の何日前を出欠の回答期限にするか"),
     InfoItem("日付表記", "date_style", CHOICE, choices=DATE_STYLES, default="和暦"),
+    InfoItem("謝礼単価", "honorarium_rate", INT, note="出席1回あたりの謝礼（円）。空欄は謝礼なし"),
+    InfoItem("代理出席の謝礼", "proxy_honorarium", CHOICE, choices=PROXY_HONORARIUM, default="支払わない"),
 )
 
 SHEETS: tuple[Sheet, ...] = (
@@ -130,6 +138,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("担当圏域ID", "area_id", ID, True, note="圏域シートの圏域ID", width=12),
         Column("所属", "org", TEXT, True, width=22),
         Column("所属種別", "org_kind", CHOICE, choices=SC_ORG_KINDS, width=18),
+        Column("勤務形態", "work_style", CHOICE, choices=WORK_STYLES, width=10),
         Column("配置日", "start", DATE, True, note="例: 2026/4/1 または 令和8年4月1日", width=14),
         Column("終了日", "end", DATE, note="退任・交代の日。後任は別の行に", width=14),
         Column("電話", "phone", width=14),
@@ -143,6 +152,8 @@ SHEETS: tuple[Sheet, ...] = (
         Column("設置日", "established", DATE, True, width=14),
         Column("座長構成員ID", "chair_id", ID, note="構成員シートの構成員ID", width=14),
         Column("事務局", "secretariat", width=20),
+        Column("発信者", "sender", note="第2層の通知の発信者名。空欄は「協議体名 事務局（事務局）」", width=26),
+        Column("問い合わせ先SC_ID", "contact_sc_id", ID, note="通知の問い合わせ先にするSC", width=14),
         Column("年間目標開催回数", "target_meetings", INT, default=6, width=10),
         Column("公開", "openness", CHOICE, choices=OPENNESS, width=8),
         Column("備考", "remarks", width=24),
@@ -163,6 +174,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("電話", "phone", width=14),
         Column("メール", "email", EMAIL, width=24),
         Column("送付方法", "delivery", CHOICE, True, choices=DELIVERY, width=10),
+        Column("謝礼", "honorarium", CHOICE, choices=HONORARIUM, note="空欄は 行政 なら不要、それ以外は要", width=8),
         Column("就任日", "start", DATE, width=12),
         Column("退任日", "end", DATE, width=12),
     )),
@@ -191,13 +203,16 @@ SHEETS: tuple[Sheet, ...] = (
         Column("出欠", "answer", CHOICE, True, choices=ATTENDANCE, width=10),
         Column("代理者氏名", "proxy", width=14),
         Column("意見", "opinion", width=30),
+        Column("回答日", "answered", DATE, width=12),
     )),
     Sheet("協議記録", "records", columns=(
         Column("会議ID", "meeting_id", ID, True, width=10),
         Column("区分", "kind", CHOICE, True, choices=RECORD_KINDS, width=12),
+        Column("議題番号", "agenda_no", INT, note="会議の議題の何番目か（1 = 最初の議題）", width=8),
         Column("内容", "content", TEXT, True, width=40),
         Column("担当", "owner", width=14),
         Column("期限", "due", DATE, width=12),
+        Column("結果", "result", note="宿題の結果", width=30),
     )),
     Sheet("地域課題・資源", "issues", id_field="issue_id", columns=(
         Column("課題ID", "issue_id", ID, True, width=10),
@@ -238,10 +253,18 @@ SHEETS: tuple[Sheet, ...] = (
         Column("区分", "term", CHOICE, choices=GOAL_TERMS, width=8),
         Column("目標", "goal", TEXT, True, width=30),
         Column("指標", "indicator", width=20),
+        Column("自動集計", "auto_figure", CHOICE, choices=AUTO_FIGURES, note="選ぶと実績値を自動で集計します",
+               width=24),
         Column("目標値", "target", width=10),
         Column("実績値", "actual", width=10),
         Column("評価", "evaluation", CHOICE, choices=EVALUATIONS, width=6),
         Column("見直し", "review", width=30),
+    )),
+    Sheet("年度総括", "reviews", columns=(
+        Column("年度", "fiscal_year", INT, True, note="西暦の年度。例: 2026（令和8年度）", width=8),
+        Column("成果", "achievements", TEXT, width=40),
+        Column("課題", "challenges", TEXT, width=40),
+        Column("次年度の方針", "next_policy", TEXT, width=40),
     )),
 )
 
