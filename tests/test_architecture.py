@@ -166,3 +166,18 @@ def test_installed_elsewhere_finds_the_templates(tmp_path):
     assert result.stdout.splitlines()[0].startswith(str(target))
     assert int(result.stdout.splitlines()[1]) == len(all_templates()) + 1
 
+
+
+def test_every_rule_is_found_by_one_check_or_by_the_reader():
+    from generator.ledger import findings, rules
+
+    by_checks = [rule.code for _function, found in rules.CHECKS for rule in found]
+    assert len(by_checks) == len(set(by_checks))
+    reader = {r.code for r in vars(findings).values() if isinstance(r, findings.Rule)}
+    assert set(by_checks) | reader == set(rules.RULES)
+    assert not set(by_checks) & reader
+    for code in by_checks:
+        rule = rules.RULES[code]
+        assert rule.messages, code
+        if rule.severity == findings.WARNING:
+            assert rule.section, code

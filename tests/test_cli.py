@@ -9,7 +9,7 @@ from conftest import REPO, SAMPLE, minimal, set_cell
 
 from generator.ledger.check import check
 from generator.cli import main
-from generator.ledger.findings import RULES
+from generator.ledger.rules import RULES
 
 
 def run(*args):

@@ -2,7 +2,7 @@
 from conftest import D, SAMPLE, add_column, minimal, set_cell
 
 from generator.ledger.check import check, current_fiscal_year
-from generator.ledger.findings import RULES
+from generator.ledger.rules import RULES
 
 
 def found(path, year=2026):

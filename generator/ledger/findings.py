@@ -13,51 +13,46 @@ SEVERITY_JA = {ERROR: "エラー", WARNING: "警告", INFO: "情報"}
 
 @dataclass(frozen=True)
 class Rule:
+    """One finding code: its severity, what it means, the guidebook section behind it and its messages.
+
+    `messages` maps a variant name ('' for the usual one) to a format string.
+    """
+
     code: str
     severity: str
     title: str          # short Japanese description (README, summaries)
     section: str = ""   # guidebook section behind advice rules
+    messages: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def message(self, variant: str = "", **values) -> str:
+        return self.messages[variant].format(**values)
 
 
-_RULES = (
-    # Fatal: the ledger cannot be read at all (exit 2).
-    Rule("file-unreadable", ERROR, "ファイルを読めない・xlsx ではない"),
-    Rule("sheet-missing", ERROR, "必須シートがない"),
-    Rule("column-missing", ERROR, "必須列がない"),
-    # Errors: the data is wrong.
-    Rule("value-missing", ERROR, "必須の値が空"),
-    Rule("value-type", ERROR, "値の型が違う（日付・時刻・整数・ID）"),
-    Rule("value-not-in-list", ERROR, "選択肢にない値"),
-    Rule("formula-no-value", ERROR, "計算結果が保存されていない数式"),
-    Rule("id-duplicate", ERROR, "IDの重複"),
-    Rule("id-unknown", ERROR, "存在しないIDへの参照"),
-    Rule("end-before-start", ERROR, "終了が開始より前（日付・時刻）"),
-    Rule("layer-mismatch", ERROR, "協議体・SCの層が圏域の層と違う"),
-    Rule("postal-address-missing", ERROR, "郵送なのに郵便番号・住所1がない"),
-    Rule("email-invalid", ERROR, "メール送付なのにメールアドレスが正しくない"),
-    Rule("postal-code-invalid", ERROR, "郵便番号が7桁でない"),
-    Rule("postal-code-number", ERROR, "郵便番号が数値で保存され先頭の0が消えている"),
-    # Warnings: the guidebook's advice for the fiscal year.
-    Rule("layer1-area-count", WARNING, "第1層の圏域がちょうど1つでない", "第1節1(3), 2(1)"),
-    Rule("layer1-no-sc", WARNING, "第1層に在任中のSCがいない", "第1節1(3), 2(1)"),
-    Rule("layer1-no-council", WARNING, "第1層に協議体がない", "第1節1(3), 2(1)"),
-    Rule("layer2-no-sc", WARNING, "第2層の圏域に在任中のSCがいない", "第1節1(3)"),
-    Rule("layer2-no-council", WARNING, "第2層の圏域に協議体がない", "第1節1(3)"),
-    Rule("council-few-meetings", WARNING, "年3回未満の開催（承認型会議の恐れ）", "第1節3(6) 開催頻度"),
-    Rule("meeting-gap", WARNING, "開催間隔が2か月を超える", "第1節3(6) 開催頻度"),
-    Rule("invitation-late", WARNING, "通知の発送が開催の約1か月前より遅い", "第1節3(5) ワンポイント"),
-    Rule("invitation-no-agenda", WARNING, "議題のない会議（通知に議題を書けない）", "第1節3(5) ワンポイント"),
-    Rule("members-few-kinds", WARNING, "構成員の団体種別が少ない", "第1節3(3)"),
-    Rule("members-no-resident", WARNING, "住民・当事者に近い構成員がいない", "第1節3(3)"),
-    Rule("layer2-no-chien", WARNING, "第2層協議体に地縁組織の構成員がいない", "第1節3(3)"),
-    Rule("layer1-chair", WARNING, "第1層協議体の座長が行政・事務局、または未選出", "第1節3(6) 第1層協議体"),
-    Rule("admin-leads", WARNING, "行政が進行役", "第1節3(6) 当日進行上の留意点⑤"),
-    Rule("care-conference-no-sc", WARNING, "地域ケア会議にSCが一度も出席していない", "第1節3(6) 地域ケア会議と協議体の連携"),
-    Rule("sc-no-successor", WARNING, "圏域の唯一のSCが終了予定で後任がいない", "第1節5(1)"),
-    Rule("meeting-holiday", INFO, "土日・祝日の開催"),
-)
+# Every code, in README order: the reader's here, the checks' where each check is defined
+# (generator.ledger.rules registers them on import).
+RULES: dict[str, Rule] = {}
 
-RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+def register(code: str, severity: str, title: str, section: str = "", message: str = "", **variants: str) -> Rule:
+    """Add a code to the catalogue; codes are stable and unique."""
+    if code in RULES:
+        raise ValueError(f"finding code {code} registered twice")
+    rule = Rule(code, severity, title, section, ({"": message} if message else {}) | variants)
+    RULES[code] = rule
+    return rule
+
+
+# Fatal: the ledger cannot be read at all (exit 2).
+FILE_UNREADABLE = register("file-unreadable", ERROR, "ファイルを読めない・xlsx ではない")
+SHEET_MISSING = register("sheet-missing", ERROR, "必須シートがない")
+COLUMN_MISSING = register("column-missing", ERROR, "必須列がない")
+# Errors found while reading values (generator.ledger.reader and .values).
+VALUE_MISSING = register("value-missing", ERROR, "必須の値が空")
+VALUE_TYPE = register("value-type", ERROR, "値の型が違う（日付・時刻・整数・ID）")
+VALUE_NOT_IN_LIST = register("value-not-in-list", ERROR, "選択肢にない値")
+FORMULA_NO_VALUE = register("formula-no-value", ERROR, "計算結果が保存されていない数式")
+POSTAL_CODE_INVALID = register("postal-code-invalid", ERROR, "郵便番号が7桁でない")
+POSTAL_CODE_NUMBER = register("postal-code-number", ERROR, "郵便番号が数値で保存され先頭の0が消えている")
 
 
 @dataclass(frozen=True)
