@@ -312,5 +312,31 @@ def templates_check(folder: str) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
+@main.command()
+@click.argument("ledger", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="出力", show_default=True, type=click.Path(file_okay=False),
+              help="出力先フォルダ（月次処理の YYYY-MM フォルダを作ります）。")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="待ち受けるポート番号。")
+@click.option("--no-browser", is_flag=True, help="ブラウザを自動で開きません（表示されたアドレスを開いてください）。")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="待ち受けるアドレス。自分の PC 以外を指定するには --allow-remote が必要です。")
+@click.option("--allow-remote", is_flag=True, help="他の端末からの接続を許します（警告を表示します）。")
+def serve(ledger: str | None, out_dir: str, port: int, no_browser: bool, host: str, allow_remote: bool) -> None:
+    """ブラウザで使う画面を開きます（台帳の選択・点検・今月の処理・メール送信・テンプレート）。
+
+    自分の PC（127.0.0.1）だけで待ち受け、起動のたびに作る合言葉付きのアドレスでだけ開けます。
+    終了するときはこのウィンドウで Ctrl+C を押します。
+
+    \b
+    例:
+      sasaeai serve samples/aoba_ledger.xlsx --out 出力
+      sasaeai serve --port 8800 --no-browser
+    """
+    from .web.server import serve as run_server
+
+    run_server(ledger, out_dir, host=host, port=port, allow_remote=allow_remote, open_browser=not no_browser,
+               echo=click.echo)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -160,3 +160,37 @@ def format_template_checks(checks) -> str:
         else:
             lines.append(messages.TEMPLATES_OK.format(name=result.title, file=result.path.name))
     return "\n".join(lines)
+
+
+# What each kind of file in a batch is, for lists staff read.
+FILE_KINDS = {"letter": "開催通知・出欠回答票（1人分）", "print": "印刷用の通知一式", "labels": "宛名ラベル",
+              "sendlist": "送付リスト", "minutes": "議事録", "annual": "年次報告"}
+
+
+def monthly_counts(batch: "Batch") -> list[tuple[str, int]]:
+    """The batch's counts with their Japanese labels: letters, labels, mail planned, late, revised, held back."""
+    made = [i for i in batch.items if getattr(i, "result", None) is not None and not i.skip_reason]
+    return [
+        ("通知", sum(len(i.result.letters) for i in made)),
+        ("宛名ラベル", sum(i.result.count("郵送") for i in made)),
+        ("メール送信予定", sum(i.result.count("メール") for i in made)),
+        ("遅れ", sum(1 for i in batch.items if getattr(i, "late", False))),
+        ("改訂", sum(1 for i in batch.items if getattr(i, "revised", False))),
+        ("見送り", sum(1 for i in batch.items if i.skip_reason and i.blocking)),
+    ]
+
+
+def batch_contents(manifest) -> list[dict]:
+    """Per meeting (and the year's report) the files of a batch, for a page that lists and links them."""
+    groups: dict[str, dict] = {}
+    titles = {m.meeting_id: (m.title, m.date_text) for m in manifest.meetings}
+    for entry in manifest.files:
+        key = entry.meeting_id or ""
+        title, date = titles.get(key, ("年次報告", "")) if key else ("年次報告", "")
+        group = groups.setdefault(key, {"meeting_id": key, "title": title, "date": date, "files": [],
+                                        "letters": []})
+        # One letter per member: listed apart, so the print file, labels and list stand out.
+        group["letters" if entry.kind == "letter" else "files"].append({
+            "path": entry.path, "pdf": entry.pdf, "kind": FILE_KINDS.get(entry.kind, entry.kind),
+            "name": entry.path.rsplit("/", 1)[-1]})
+    return list(groups.values())
