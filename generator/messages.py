@@ -86,6 +86,13 @@ PROGRESS_BATCH = "月次処理中"
 PDF_NO_LIBREOFFICE = "PDF を作るには LibreOffice が必要です。LibreOffice をインストールするか（Debian/Ubuntu: apt-get install libreoffice-writer-nogui）、--pdf を付けずに実行してください。"
 PDF_FAILED = "LibreOffice で PDF に変換できませんでした（{error}）。"
 
+# --- the paperwork around a meeting (当日資料, 謝礼) ----------------------------------------------------
+MEETING_DAY_MADE = "会議次第・受付名簿・名札を作成"
+HONORARIA_MADE = "謝礼支払一覧を作成（{people} 名、合計 {total:,} 円）"
+HONORARIA_NO_RATE = "基本情報の「謝礼単価」が空のため謝礼支払一覧は作りません"
+HONORARIA_NO_ATTENDANCE = "出欠の記録がないため謝礼支払一覧を作れません（出欠シートに入力してください）"
+HONORARIA_NOBODY = "謝礼の対象者がいません"
+
 # --- send ---------------------------------------------------------------------------------------
 SEND_TLS = "--tls は starttls・ssl・none のいずれかです（指定された値: {value}）。"
 SEND_NO_MANIFEST = "{path} に manifest.json がありません。sasaeai monthly で作ったフォルダ（出力/YYYY-MM）を指定してください。"

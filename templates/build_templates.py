@@ -575,5 +575,8 @@ def build_annual_report() -> Path:
 
 
 if __name__ == "__main__":
-    for built in (build_invitation(), build_labels(), build_minutes(), build_annual_report()):
+    from build_meeting_papers import build_all as build_meeting_papers
+
+    for built in (build_invitation(), build_labels(), build_minutes(), build_annual_report(),
+                  *build_meeting_papers()):
         print(built)

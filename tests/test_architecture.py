@@ -125,7 +125,7 @@ def test_every_document_type_is_complete_and_its_templates_ship():
     keys = [doc.key for doc in DOCUMENT_TYPES]
     assert len(keys) == len(set(keys))
     for doc in DOCUMENT_TYPES:
-        assert doc.title and doc.label and doc.folder and doc.templates
+        assert doc.title and doc.label and doc.folder and doc.due
         contexts = doc.example_contexts()
         assert {t.name for t in doc.templates} == set(contexts)
     for _doc, template in all_templates():

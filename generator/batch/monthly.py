@@ -93,7 +93,7 @@ def _order(items: list[Item]) -> list[Item]:
 
 def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pdf: bool = False, jobs: int = 1,
                 annual: bool = False, templates_dir: str | None = None, password: str | None = None,
-                progress: Callable[[int], None] = lambda n: None,
+                today: dt.date | None = None, progress: Callable[[int], None] = lambda n: None,
                 on_total: Callable[[int], None] = lambda n: None) -> Batch:
     """Make the month's documents into out_root/YYYY-MM and return what was made."""
     year, mon = parse_month(month)
@@ -108,7 +108,7 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     earlier, this_run = _earlier_invitations(out_root, month)
     plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
                      out_root=out_root, annual=annual, earlier_invitations=earlier,
-                     this_run_invitations=this_run, emailed=_emailed(out_root))
+                     this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today())
     batch = Batch(month, folder, ledger, report)
     batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
     on_total(sum(document_type(i.kind).progress_units(i) for i in batch.items))

@@ -82,6 +82,7 @@ class MonthPlan:
     fiscal_year: int
     out_root: Path
     annual: bool = False               # --annual: the annual report outside March
+    today: dt.date = field(default_factory=dt.date.today)   # what counts as held already
     # Invitation entries of earlier batches / of this batch's last run, by meeting ID.
     earlier_invitations: dict[str, dict] = field(default_factory=dict)
     this_run_invitations: dict[str, dict] = field(default_factory=dict)

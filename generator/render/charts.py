@@ -139,3 +139,50 @@ def _nothing(ax) -> None:
 def _wrap(text: str, width: int = 7) -> str:
     """Break long Japanese names for tick labels (no spaces to break at)."""
     return "\n".join(text[i:i + width] for i in range(0, len(text), width))
+
+
+def font_path() -> Path:
+    """The IPAexGothic file that ships with matplotlib-fontja."""
+    import matplotlib_fontja
+
+    return Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+
+
+def upside_down_card(org: str, name: str, width_mm: float, height_mm: float, name_pt: float = 72,
+                     org_pt: float = 26) -> bytes:
+    """The back face of a tent card: 所属 and 氏名 centred, the whole picture turned 180°.
+
+    A picture because no text box rotation survives LibreOffice's import of
+    .docx; the front face stays real text. The name shrinks to fit, never
+    below 60 pt, and wraps onto a second line beyond that.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    dpi = DPI
+    width, height = round(width_mm / 25.4 * dpi), round(height_mm / 25.4 * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    path = str(font_path())
+
+    def font(pt: float):
+        return ImageFont.truetype(path, round(pt / 72 * dpi))
+
+    size = name_pt
+    while size > 60 and draw.textlength(name, font=font(size)) > width * 0.95:
+        size -= 2
+    name_font = font(size)
+    lines = [name]
+    if draw.textlength(name, font=name_font) > width * 0.95:
+        half = (len(name) + 1) // 2
+        lines = [name[:half], name[half:]]
+    org_font = font(org_pt)
+    blocks = ([(org, org_font)] if org else []) + [(line, name_font) for line in lines]
+    gaps = round(0.35 * org_pt / 72 * dpi)
+    heights = [draw.textbbox((0, 0), text, font=f)[3] for text, f in blocks]
+    y = (height - sum(heights) - gaps * (len(blocks) - 1)) // 2
+    for (text, f), h in zip(blocks, heights):
+        draw.text(((width - draw.textlength(text, font=f)) / 2, y), text, font=f, fill=0)
+        y += h + gaps
+    buffer = io.BytesIO()
+    image.rotate(180).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

@@ -1,0 +1,182 @@
+"""謝礼（報償費）支払一覧.xlsx for each held meeting of the month, from 出欠.
+
+For the municipality's accounting: the attendees whose 謝礼 is 要 at
+基本情報.謝礼単価, 代理出席 paid or not as 基本情報.代理出席の謝礼 says, and a
+total. Numbers are stored as numbers, text as text, in a plain layout that
+can be copied into an accounting form.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import messages
+from ..japanese import format_date
+from ..ledger.model import Ledger, Meeting
+from ..render.context import meeting_title, recipient_context
+from ..render.output import inside, safe_filename, workbook_bytes
+from .base import INTERNAL, BatchRun, DocumentType, Item, MonthPlan
+from .meeting_day import meeting_folder
+
+YEN = "#,##0"
+PAID_ANSWERS = ("出席", "代理出席")
+
+
+@dataclass
+class Payee:
+    member_id: str
+    name: str
+    org_line: str
+    answer: str
+    proxy: str
+    amount: int
+    note: str = ""
+
+
+@dataclass
+class Honoraria:
+    """Who is paid for one meeting, and why a list cannot be made."""
+
+    meeting: Meeting
+    rate: int | None
+    payees: list[Payee] = field(default_factory=list)
+    problem: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(p.amount for p in self.payees)
+
+
+def held(meeting: Meeting, today: dt.date) -> bool:
+    """Held: 状態 開催済, or dated before `today` and not 中止."""
+    return meeting.state == "開催済" or (meeting.date is not None and meeting.date < today and not meeting.cancelled)
+
+
+def honoraria(ledger: Ledger, meeting: Meeting) -> Honoraria:
+    """The payees of a held meeting; `problem` says why there is no list (no rate, no 出欠)."""
+    info = ledger.info
+    result = Honoraria(meeting, info.honorarium_rate)
+    if not info.honorarium_rate:
+        result.problem = messages.HONORARIA_NO_RATE
+        return result
+    rows = [a for a in ledger.attendance if a.meeting_id == meeting.meeting_id]
+    if not rows:
+        result.problem = messages.HONORARIA_NO_ATTENDANCE
+        return result
+    pay_proxy = info.proxy_honorarium == "支払う"
+    for answer in rows:
+        member = ledger.member(answer.member_id)
+        if member is None or answer.answer not in PAID_ANSWERS or not member.honorarium_due:
+            continue
+        if meeting.date is not None and not member.in_office_on(meeting.date):
+            continue    # not a member that day: an error of its own, never a payment
+        proxy = answer.answer == "代理出席"
+        amount = info.honorarium_rate if (not proxy or pay_proxy) else 0
+        note = ("代理出席（支払う）" if pay_proxy else "代理出席（支払わない）") if proxy else ""
+        result.payees.append(Payee(member.member_id, member.name, recipient_context(member)["org_line"],
+                                   answer.answer, answer.proxy, amount, note))
+    return result
+
+
+def workbook(ledger: Ledger, data: Honoraria) -> bytes:
+    """The list as an xlsx: a heading block, one row per payee, a total row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    meeting = data.meeting
+    council = ledger.council(meeting.council_id)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "謝礼支払一覧"
+    ws.append(["謝礼（報償費）支払一覧"])
+    ws.append(["会議", meeting_title(council, meeting) if council else meeting.meeting_id])
+    ws.append(["開催日", format_date(meeting.date, ledger.info.date_style) if meeting.date else ""])
+    ws.append(["単価（円）", data.rate])
+    ws.append(["代理出席の謝礼", ledger.info.proxy_honorarium])
+    ws.append([])
+    headers = ["No", "構成員ID", "氏名", "所属・役職", "出欠", "代理者氏名", "金額（円）", "備考"]
+    ws.append(headers)
+    header_row = ws.max_row
+    for index, p in enumerate(data.payees, start=1):
+        ws.append([index, p.member_id, p.name, p.org_line, p.answer, p.proxy, p.amount, p.note])
+    ws.append(["合計", None, f"{len(data.payees)} 名", None, None, None, data.total, None])
+    total_row = ws.max_row
+    thin = Side(style="thin", color="808080")
+    for row in ws.iter_rows(min_row=header_row, max_row=total_row):
+        for cell in row:
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+    for cell in ws[total_row]:
+        cell.font = Font(bold=True)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["B4"].number_format = YEN
+    for row in range(header_row + 1, total_row + 1):
+        ws.cell(row, 7).number_format = YEN
+    for letter, width in zip("ABCDEFGH", (6, 10, 16, 30, 10, 14, 12, 22)):
+        ws.column_dimensions[letter].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    return workbook_bytes(wb)
+
+
+def file_name(ledger: Ledger, meeting: Meeting) -> str:
+    return safe_filename(f"謝礼支払一覧_{meeting_folder(ledger, meeting)}") + ".xlsx"
+
+
+@dataclass
+class HonorariaItem(Item):
+    data: Honoraria | None = None
+
+
+class HonorariaList(DocumentType):
+    """謝礼（報償費）支払一覧.xlsx, per held meeting of this month."""
+
+    key = "honoraria"
+    title = "謝礼（報償費）支払一覧"
+    label = "謝礼"
+    templates = ()
+    folder = "謝礼"
+    leaves_by = INTERNAL
+    due = "今月の開催済みの会議（状態が開催済、または処理日より前の日付で中止でないもの）"
+
+    def example_contexts(self) -> dict[str, dict]:
+        return {}
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        if not month.ledger.info.honorarium_rate:
+            return []       # a municipality that pays no 謝礼 gets no list and no line about it
+        return [HonorariaItem(self.key, m) for m in month.ledger.meetings
+                if m.in_month(month.year, month.month) and held(m, month.today)]
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        for item in items:
+            meeting = item.meeting
+            rows = {"会議": {meeting.row}, "出欠": {a.row for a in run.ledger.attendance
+                                                   if a.meeting_id == meeting.meeting_id},
+                    "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)}}
+            item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",))
+            item.data = honoraria(run.ledger, meeting)
+            if item.blocking:
+                item.skip_reason = messages.SKIP_ERRORS
+            elif item.data.problem:
+                item.skip_reason = item.data.problem
+            else:
+                item.path = inside(run.folder, self.folder, file_name(run.ledger, meeting))
+                run.save(item.path, workbook(run.ledger, item.data))
+            run.progress(1)
+
+    def summary_detail(self, item: Item) -> str:
+        if item.skip_reason:
+            return item.skip_reason
+        return messages.HONORARIA_MADE.format(people=len(item.data.payees), total=item.data.total)
+
+
+TYPE = HonorariaList()

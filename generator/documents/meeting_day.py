@@ -1,0 +1,156 @@
+"""当日の資料: 会議次第, 受付名簿 and 名札 for each of next month's meetings.
+
+They are printed together the week before a meeting, from the same rows,
+so they are one document unit with three templates: the running order the
+guidebook recommends (第1節3(6) 当日進行上の留意点), the reception list with
+each member's RSVP and a signature column, and A4 tent cards whose top half
+is turned upside down so the name reads upright on both faces when folded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import messages
+from ..japanese import format_date, format_time_range
+from ..ledger.model import Ledger, Meeting, Member
+from ..render.context import meeting_context, meeting_title, recipient_context
+from ..render.output import inside, safe_filename
+from .base import INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .minutes import next_meeting
+
+AGENDA_TEMPLATE = TemplateFile("agenda", "agenda.docx", "会議次第")
+ROSTER_TEMPLATE = TemplateFile("roster", "roster.docx", "受付名簿")
+NAMEPLATES_TEMPLATE = TemplateFile("nameplates", "nameplates.docx", "名札（A4 二つ折り）")
+BLANK_ROWS = 5
+ANSWER_UNKNOWN = "未回答"
+
+
+def meeting_folder(ledger: Ledger, meeting: Meeting) -> str:
+    """'C0-05_あおば町支え合い推進会議_第5回': a meeting's folder, as the invitations name it."""
+    council = ledger.council(meeting.council_id)
+    name = council.name if council else meeting.council_id
+    number = f"_第{meeting.number}回" if meeting.number else ""
+    return safe_filename(f"{meeting.meeting_id}_{name}{number}")
+
+
+def members_in_office(ledger: Ledger, meeting: Meeting) -> list[Member]:
+    """The council's members on the meeting's day, in ledger order."""
+    return [m for m in ledger.members_of(meeting.council_id) if meeting.date and m.in_office_on(meeting.date)]
+
+
+def answers(ledger: Ledger, meeting: Meeting) -> dict[str, str]:
+    """Member ID -> 出欠 answer for the meeting."""
+    return {a.member_id: a.answer for a in ledger.attendance if a.meeting_id == meeting.meeting_id and a.answer}
+
+
+def _person(member: Member, answer: str) -> dict:
+    recipient = recipient_context(member)
+    return {"name": member.name, "org_line": recipient["org_line"] or ("" if member.organisation else member.org),
+            "answer": answer}
+
+
+def _next_text(ledger: Ledger, meeting: Meeting) -> str:
+    upcoming = next_meeting(ledger, meeting)
+    if upcoming is None or upcoming.date is None:
+        return ""
+    time = format_time_range(upcoming.start, upcoming.end) if upcoming.start else ""
+    return "　".join(x for x in (format_date(upcoming.date, ledger.info.date_style), time, upcoming.place) if x)
+
+
+def papers_context(ledger: Ledger, meeting: Meeting) -> dict:
+    """What agenda.docx, roster.docx and nameplates.docx print for one meeting."""
+    council = ledger.council(meeting.council_id)
+    got = answers(ledger, meeting)
+    people = [_person(m, got.get(m.member_id, ANSWER_UNKNOWN)) for m in members_in_office(ledger, meeting)]
+    count = {key: sum(1 for p in people if p["answer"] == key) for key in ("出席", "代理出席", "欠席", ANSWER_UNKNOWN)}
+    organiser = council.sender or (f"{council.name} 事務局（{council.secretariat}）" if council.secretariat else
+                                   f"{ledger.info.municipality} {ledger.info.department}")
+    return {
+        "title": meeting_title(council, meeting),
+        "meeting": meeting_context(ledger, council, meeting),
+        "vision": ledger.info.vision,
+        "agenda": list(meeting.agenda),
+        "next": _next_text(ledger, meeting),
+        "materials": [],
+        "organiser": organiser.strip(),
+        "members": people,
+        # Tent cards for those who come: everyone but who said they will not.
+        "cards": [p for p in people if p["answer"] != "欠席"],
+        "blank_rows": list(range(1, BLANK_ROWS + 1)),
+        "counts": {"present": count["出席"], "proxy": count["代理出席"], "absent": count["欠席"],
+                   "unanswered": count[ANSWER_UNKNOWN], "as_of": "作成時"},
+    }
+
+
+class MeetingDayPapers(DocumentType):
+    """会議次第・受付名簿・名札, per meeting of next month."""
+
+    key = "meeting_day"
+    title = "会議次第・受付名簿・名札"
+    label = "当日資料"
+    templates = (AGENDA_TEMPLATE, ROSTER_TEMPLATE, NAMEPLATES_TEMPLATE)
+    folder = "当日資料"
+    leaves_by = INTERNAL
+    due = "翌月の会議（中止を除く）"
+
+    FILES = {"agenda": "会議次第.docx", "roster": "受付名簿.docx", "nameplates": "名札.docx"}
+
+    def example_contexts(self) -> dict[str, dict]:
+        ledger, _council, meeting, _member = example_ledger()
+        context = papers_context(ledger, meeting)
+        return {"agenda": context, "roster": context, "nameplates": context | {"members": _with_backs(context["cards"])}}
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        year, mon = month.following
+        return [PapersItem(self.key, m) for m in month.ledger.meetings if m.in_month(year, mon) and not m.cancelled]
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        compiled = {t.name: load_template(t.filename, run.templates_dir) for t in self.templates}
+        for item in items:
+            meeting = item.meeting
+            council = run.ledger.council(meeting.council_id)
+            rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
+                    "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)},
+                    "出欠": {a.row for a in run.ledger.attendance if a.meeting_id == meeting.meeting_id}}
+            item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",))
+            if item.blocking or council is None:
+                item.skip_reason = messages.SKIP_ERRORS
+                run.progress(1)
+                continue
+            context = papers_context(run.ledger, meeting)
+            folder = inside(run.folder, self.folder, meeting_folder(run.ledger, meeting))
+            for name, filename in self.FILES.items():
+                data = context | {"members": _with_backs(context["cards"])} if name == "nameplates" else context
+                if name == "nameplates" and not context["cards"]:
+                    continue
+                path = folder / filename
+                run.save(path, compiled[name].render(data))
+                item.paths.append((path, name))
+            run.progress(1)
+
+    def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
+        return [(path, name, None) for path, name in item.paths]
+
+    def summary_detail(self, item: Item) -> str:
+        return item.skip_reason or messages.MEETING_DAY_MADE
+
+
+CARD_MM = (180, 118)
+
+
+def _with_backs(cards: list[dict]) -> list[dict]:
+    """Each card with its back face: the picture of 所属 and 氏名 upside down."""
+    from ..render.charts import upside_down_card
+    from ..render.engine import InlineImage
+
+    return [card | {"back": InlineImage(upside_down_card(card["org_line"], card["name"], *CARD_MM), *CARD_MM,
+                                        name="名札")} for card in cards]
+
+
+@dataclass
+class PapersItem(Item):
+    paths: list[tuple[Path, str]] = field(default_factory=list)
+
+
+TYPE = MeetingDayPapers()

@@ -1,0 +1,124 @@
+"""当日資料 (会議次第, 受付名簿, 名札) and 謝礼支払一覧: their content, and when the monthly batch makes them."""
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import openpyxl
+from conftest import D, add_column, minimal
+from docx_tools import docx_text
+
+from generator.batch.monthly import run_monthly
+from generator.batch.store import read_manifest
+
+NEXT_MONTH_MEETING = ["K04", "C0", 4, D(2026, 11, 18), "14:00", "16:00", "役場", "買い物支援\n居場所づくり", "座長",
+                      None]
+
+
+def _ledger(ledger_file, attendance=None, rate=None, proxy_pay=None):
+    s = minimal()
+    s["会議"].append(NEXT_MONTH_MEETING)
+    s["会議"].append(["K05", "C0", 5, D(2027, 1, 20), "14:00", "16:00", "役場", "次回の議題", "座長", None])
+    if rate is not None:
+        s["基本情報"].append(["謝礼単価", rate])
+    if proxy_pay is not None:
+        s["基本情報"].append(["代理出席の謝礼", proxy_pay])
+    if attendance is not None:
+        s["出欠"] = [["会議ID", "構成員ID", "出欠", "代理者氏名"], *attendance]
+    return ledger_file(s)
+
+
+def _texts(path):
+    return docx_text(path.read_bytes())
+
+
+def test_agenda_roster_and_cards_for_next_months_meeting(ledger_file, tmp_path):
+    path = _ledger(ledger_file, attendance=[["K04", "M01", "出席", None], ["K04", "M03", "欠席", None]])
+    batch = run_monthly(path, "2026-10", tmp_path, today=dt.date(2026, 10, 1))
+    folder = tmp_path / "2026-10" / "当日資料" / "K04_町の会議_第4回"
+    agenda = "\n".join(_texts(folder / "会議次第.docx"))
+    order = ["開　　会", "あいさつ", "目指す地域像の共有", "近況報告", "議　　題", "（1）買い物支援", "（2）居場所づくり",
+             "情報提供", "次回の予定", "令和9年1月20日（水）", "閉　　会"]
+    positions = [agenda.index(x) for x in order if x != "目指す地域像の共有"]
+    assert positions == sorted(positions)
+    assert "第4回 町の会議" in agenda and "令和8年11月18日（水）" in agenda
+    roster = _texts(folder / "受付名簿.docx")
+    rows = [roster[i:i + 5] for i in range(roster.index("署名（受付）") + 1, len(roster) - 5, 5)]
+    assert ["1", "", "座長 花子", "出席", ""] in rows
+    assert any(r[2] == "老人 三郎" and r[3] == "欠席" for r in rows)
+    assert any(r[2] == "NPO 四郎" and r[3] == "未回答" for r in rows)      # in office though 送付方法 不要
+    assert "出席 1 名・代理出席 0 名・欠席 1 名・未回答 2 名" in roster[-1]
+    cards = zipfile.ZipFile(folder / "名札.docx")
+    text = "\n".join(_texts(folder / "名札.docx"))
+    # Everyone but who said they will not come: 3 cards, each with its upside-down back as a picture.
+    assert text.count("座長 花子") == 1 and "老人 三郎" not in text and "NPO 四郎" in text
+    assert len([n for n in cards.namelist() if n.startswith("word/media/")]) == 3
+    kinds = {e.kind for e in read_manifest(tmp_path / "2026-10").files}
+    assert {"agenda", "roster", "nameplates"} <= kinds
+    assert any("会議次第・受付名簿・名札を作成" in line for line in (tmp_path / "2026-10" / "一覧.txt")
+               .read_text(encoding="utf-8").splitlines())
+    assert not batch.has_errors
+
+
+def test_cancelled_and_this_months_meetings_get_no_papers(ledger_file, tmp_path):
+    s = minimal()
+    s["会議"].append(["K04", "C0", 4, D(2026, 11, 18), "14:00", "16:00", "役場", "議題", "座長", None])
+    add_column(s, "会議", "状態", [None] * 6 + ["中止"])
+    run_monthly(ledger_file(s), "2026-10", tmp_path, today=dt.date(2026, 10, 1))
+    assert not (tmp_path / "2026-10" / "当日資料").exists()
+
+
+def _honoraria_rows(path):
+    ws = openpyxl.load_workbook(path).active
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_honoraria_for_a_held_meeting(ledger_file, tmp_path):
+    s = minimal()
+    s["基本情報"] += [["謝礼単価", 3000], ["代理出席の謝礼", "支払わない"]]
+    s["構成員"][0].append("謝礼")
+    for row, value in zip(s["構成員"][1:], ["要", "不要", None, None, None, None, None, None]):
+        row.append(value)
+    s["会議"][1][3] = D(2026, 5, 20)
+    s["出欠"] = [["会議ID", "構成員ID", "出欠", "代理者氏名"],
+                 ["K01", "M01", "出席", None], ["K01", "M02", "出席", None],      # M02: 謝礼 不要
+                 ["K01", "M03", "代理出席", "代理 太郎"], ["K01", "M04", "欠席", None]]
+    run_monthly(ledger_file(s), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    [path] = (tmp_path / "2026-05" / "謝礼").iterdir()
+    rows = _honoraria_rows(path)
+    header = rows.index(["No", "構成員ID", "氏名", "所属・役職", "出欠", "代理者氏名", "金額（円）", "備考"])
+    body = rows[header + 1:]
+    assert body[0][:3] == [1, "M01", "座長 花子"] and body[0][6] == 3000
+    assert body[1][1:3] == ["M03", "老人 三郎"] and body[1][5] == "代理 太郎" and body[1][6] == 0
+    assert body[1][7] == "代理出席（支払わない）"
+    assert body[-1][0] == "合計" and body[-1][6] == 3000 and body[-1][2] == "2 名"
+    ws = openpyxl.load_workbook(path).active
+    assert all(ws.cell(r, 7).data_type == "n" for r in range(header + 2, ws.max_row + 1))
+    assert ["単価（円）", 3000] == rows[3][:2]
+
+
+def test_honoraria_pays_proxies_when_told_and_refuses_a_meeting_without_attendance(ledger_file, tmp_path):
+    s = minimal()
+    s["基本情報"] += [["謝礼単価", 2000], ["代理出席の謝礼", "支払う"]]
+    s["会議"][1][3] = D(2026, 5, 20)
+    s["会議"][4][3] = D(2026, 5, 12)      # K11: held, but no 出欠 rows
+    s["出欠"] = [["会議ID", "構成員ID", "出欠", "代理者氏名"], ["K01", "M03", "代理出席", "代理 太郎"]]
+    batch = run_monthly(ledger_file(s), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    [path] = (tmp_path / "2026-05" / "謝礼").iterdir()
+    body = _honoraria_rows(path)
+    assert ["合計", None, "1 名", None, None, None, 2000, None] in body
+    summary = (tmp_path / "2026-05" / "一覧.txt").read_text(encoding="utf-8")
+    assert "[謝礼] K11" in summary and "出欠の記録がないため謝礼支払一覧を作れません" in summary
+    assert "[謝礼] K01" in summary and "1 名、合計 2,000 円" in summary
+    assert [i.meeting.meeting_id for i in batch.items if i.kind == "honoraria"] == ["K11", "K01"]
+
+
+def test_no_rate_no_honoraria_and_future_meetings_are_not_held(ledger_file, tmp_path):
+    s = minimal()
+    s["会議"][1][3] = D(2026, 5, 20)
+    run_monthly(ledger_file(s), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    assert not (tmp_path / "2026-05" / "謝礼").exists()
+    s["基本情報"].append(["謝礼単価", 1000])
+    s["出欠"] = [["会議ID", "構成員ID", "出欠"], ["K01", "M01", "出席"]]
+    run_monthly(ledger_file(s), "2026-05", tmp_path / "early", today=dt.date(2026, 5, 19))
+    assert not (tmp_path / "early" / "2026-05" / "謝礼").exists()
