@@ -155,3 +155,161 @@ def test_last_meeting_has_no_next(tmp_path):
     assert run("minutes", SAMPLE, "--meeting", "C0-06", "--out", tmp_path).exit_code == 0
     text, _ = text_of(tmp_path, "C0-06")
     assert "令和　　年　　月　　日（　）　　時　　分～　　場所：" in text
+
+
+# --- small ledgers built here, one point of issue #9 each ------------------------------------------
+
+def ledger_with(sheets_change=None):
+    """minimal() with 出欠 and 協議記録 sheets and two 議題 on K02; sheets_change(s) adds the test's rows."""
+    s = minimal()
+    set_cell(s, "会議", "議題", 2, "議題B\n議題B2")
+    set_cell(s, "会議", "議題", 3, "議題C\n議題C2")
+    s["出欠"] = [["会議ID", "構成員ID", "出欠", "代理者氏名", "意見"]]
+    s["協議記録"] = [["会議ID", "区分", "議題番号", "内容", "担当", "期限", "結果"]]
+    add_column(s, "構成員", "協議体での役割")
+    if sheets_change:
+        sheets_change(s)
+    return s
+
+
+def minutes_text(ledger_file, tmp_path, sheets, meeting_id="K02"):
+    out = tmp_path / f"out_{meeting_id}"
+    result = run("minutes", ledger_file(sheets), "--meeting", meeting_id, "--out", out)
+    assert result.exit_code == 0, result.output
+    return text_of(out, meeting_id)[0]
+
+
+@pytest.mark.parametrize("typed, name", [
+    ("代理 中野", "中野"), ("代理：中野様", "中野"), ("代理者　中野 様", "中野"), ("中野", "中野"),
+    ("代理:中野 一子", "中野 一子"), (" 中野さま ", "中野"), ("代理", "")])
+def test_proxy_name_drops_what_staff_typed_around_it(typed, name):
+    assert proxy_name(typed) == name
+
+
+def test_proxy_reads_dairi_name_sama(ledger_file, tmp_path):
+    def change(s):
+        s["出欠"] += [["K02", "M02", "代理出席", "代理 中野"], ["K02", "M03", "代理出席", ""],
+                     ["K02", "M01", "出席", None]]
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    # a proxy with no name typed is still counted, with no empty brackets
+    assert "代理出席：社協 次郎（社協）（代理：中野 様）、老人 三郎（老人クラブ）" in text
+    assert "出席 1 名、代理出席 2 名、欠席 0 名" in text
+
+
+def test_care_conference_issue_opens_discussion_and_goes_back(ledger_file, tmp_path):
+    def change(s):
+        add_column(s, "地域ケア会議", "種類", ["推進"])
+        add_column(s, "地域ケア会議", "抽出された地域課題", ["閉じこもりがちな男性の居場所\n買い物の手段"])
+        add_column(s, "地域ケア会議", "協議体への反映", ["K02"])
+        s["地域ケア会議"].append([D(2026, 6, 24), "A1", "有", "個別", "", "K02"])
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    assert section(text, "３　協議", "（1）議題B") == [
+        "３　協議", "地域ケア会議から寄せられた地域課題：",
+        "・令和8年6月10日（水）の地域ケア推進会議（北地区）：閉じこもりがちな男性の居場所、買い物の手段",
+        "・令和8年6月24日（水）の地域ケア個別会議（北地区）：（抽出された地域課題の記入なし）",
+        "※この協議の結果は、地域ケア会議へ報告します。"]
+    # only the meeting the issue was sent to
+    other = minutes_text(ledger_file, tmp_path, ledger_with(change), "K03")
+    assert "地域ケア会議から寄せられた地域課題：" not in other
+
+
+def test_records_sit_under_their_agenda_item_and_the_rest_stays(ledger_file, tmp_path):
+    def change(s):
+        s["協議記録"] += [["K02", "協議内容", 2, "二つ目の話", None, None, None],
+                       ["K02", "協議内容", 1, "一つ目の話", None, None, None],
+                       ["K02", "協議内容", None, "番号なしの話", None, None, None],
+                       ["K02", "協議内容", 5, "番号違いの話", None, None, None],
+                       ["K02", "決定事項", 1, "一つ目の合意", None, None, None],
+                       ["K02", "決定事項", 3, "番号違いの合意", None, None, None]]
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    assert section(text, "３　協議", "４　地域課題・地域資源・アイデア") == [
+        "３　協議",
+        "（1）議題B", "・一つ目の話", "合意事項：", "・一つ目の合意",
+        "（2）議題B2", "・二つ目の話",
+        "議題番号のない協議内容：", "・番号なしの話", "・番号違いの話（議題番号 5 に当たる議題がありません）"]
+    assert section(text, "５　合意事項", "６　継続検討") == [
+        "５　合意事項", "（多数決ではなく、参加者全員が納得して合意した事項を記録します）",
+        "議題番号のない合意事項：", "・番号違いの合意（議題番号 3 に当たる議題がありません）"]
+
+
+def test_without_agenda_numbers_records_read_as_before(ledger_file, tmp_path):
+    def change(s):
+        s["協議記録"] = [["会議ID", "区分", "内容"], ["K02", "協議内容", "話したこと"], ["K02", "決定事項", "決めたこと"]]
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    assert section(text, "３　協議", "４　地域課題・地域資源・アイデア") == [
+        "３　協議", "（1）議題B", "（2）議題B2", "協議の内容：", "・話したこと"]
+    assert section(text, "５　合意事項", "６　継続検討")[2:] == ["・決めたこと"]
+
+
+def test_all_decisions_under_agenda_items_leave_a_pointer_in_agreements(ledger_file, tmp_path):
+    def change(s):
+        s["協議記録"].append(["K02", "決定事項", 2, "合意した", None, None, None])
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    assert section(text, "５　合意事項", "６　継続検討")[2:] == ["各議題の「合意事項」のとおりです。"]
+
+
+def test_pending_section_and_previous_homework_results(ledger_file, tmp_path):
+    def change(s):
+        s["協議記録"] += [["K01", "継続検討", None, "会費は次回も話す", None, None, None],
+                       ["K01", "宿題", None, "会場を探す", "事務局", D(2026, 6, 30), "公民館に決まった"],
+                       ["K01", "宿題", None, "名簿を直す", "SC", None, None],
+                       ["K02", "継続検討", 1, "送迎の範囲はまとまらなかった", None, None, None]]
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    assert section(text, "前回 第1回（令和8年5月20日（水））の決定事項：", "２　近況報告（アイスブレイク）") == [
+        "前回 第1回（令和8年5月20日（水））の決定事項：",
+        "前回からの継続検討：", "・会費は次回も話す",
+        "前回の宿題：",
+        "・会場を探す（事務局、令和8年6月30日（火）まで）", "→ 結果：公民館に決まった",
+        "・名簿を直す（SC）", "→ 結果：＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿"]
+    assert section(text, "６　継続検討", "７　宿題") == [
+        "６　継続検討", "（無理にまとめず、出された考えを整理して次回の協議体につなげます）",
+        "・送迎の範囲はまとまらなかった"]
+
+
+def chair_row(text):
+    return text[text.index("座　長") + 1]
+
+
+def test_header_names_the_chair_and_the_vice_who_stood_in(ledger_file, tmp_path):
+    def roles(s, answers):
+        set_cell(s, "構成員", "協議体での役割", 1, "座長")
+        set_cell(s, "構成員", "協議体での役割", 2, "副座長")
+        s["出欠"] += [["K02", member, answer] for member, answer in answers]
+
+    present = minutes_text(ledger_file, tmp_path, ledger_with(lambda s: roles(s, [("M01", "出席")])))
+    assert chair_row(present) == "座長 花子"
+    stood_in = minutes_text(ledger_file, tmp_path, ledger_with(
+        lambda s: roles(s, [("M01", "欠席"), ("M02", "出席")])))
+    assert chair_row(stood_in) == "座長 花子（欠席）／座長代行：副座長 社協 次郎"
+    nobody = minutes_text(ledger_file, tmp_path, ledger_with(
+        lambda s: roles(s, [("M01", "代理出席"), ("M02", "欠席")])))
+    assert chair_row(nobody) == "座長 花子（欠席）"
+
+
+def test_chair_found_by_role_when_no_chair_id(ledger_file, tmp_path):
+    def change(s):
+        set_cell(s, "協議体", "座長構成員ID", 1, None)
+        set_cell(s, "構成員", "協議体での役割", 3, "座長")
+    assert chair_row(minutes_text(ledger_file, tmp_path, ledger_with(change))) == "老人 三郎（老人クラブ）"
+
+
+def test_next_agenda_opinions_and_sign_off(ledger_file, tmp_path):
+    def change(s):
+        s["出欠"] += [["K02", "M03", "欠席", None, "移動支援について聞きたい"], ["K02", "M02", "出席", None, "  "]]
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    assert section(text, "出欠回答票に書かれた意見：", "１　目指す地域像と前回の振り返り") == [
+        "出欠回答票に書かれた意見：", "・移動支援について聞きたい（老人 三郎）"]
+    assert text[text.index("８　次回開催予定"):text.index("８　次回開催予定") + 5] == [
+        "８　次回開催予定", "第3回 町の会議　令和8年9月16日（水）　午後2時～午後4時　役場",
+        "議題：", "（1）議題C", "（2）議題C2"]
+    assert "記録者：＿＿＿＿＿＿＿＿＿＿＿＿　　座長確認：＿＿＿＿＿＿＿＿＿＿＿＿" in text
+
+
+def test_example_context_fills_every_part_of_the_template():
+    context = TYPE.example_contexts()["minutes"]
+    text = docx_text(load_template(MINUTES_TEMPLATE.filename).render(context))
+    assert "例 花子（欠席）／座長代行：副座長 例 次郎" in text
+    assert "代理出席：例 三郎（例社協）（代理：例 四郎 様）" in text
+    assert "・令和8年11月11日（水）の地域ケア個別会議（例地区）：例の地域課題" in text
+    assert ["（1）例", "・例の協議内容", "合意事項：", "・例の決定事項"] == text[text.index("（1）例"):text.index("（1）例") + 4]
+    assert "→ 結果：例の結果" in text and "・例の継続検討" in text and "（1）次回の例" in text
