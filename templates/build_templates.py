@@ -508,7 +508,7 @@ def build_minutes() -> Path:
 
     heading(doc, "７　宿題")
     loop_table(doc, ["担当", "内容", "期限"], ["{{ h.owner }}", "{{ h.content }}", "{{ h.due }}"],
-               [32, 88, 48], "for h in homework")
+               [30, 86, 52], "for h in homework")
 
     heading(doc, "８　次回開催予定")
     para(doc, "{%p if next.exists %}")
