@@ -313,3 +313,22 @@ def test_example_context_fills_every_part_of_the_template():
     assert "・令和8年11月11日（水）の地域ケア個別会議（例地区）：例の地域課題" in text
     assert ["（1）例", "・例の協議内容", "合意事項：", "・例の決定事項"] == text[text.index("（1）例"):text.index("（1）例") + 4]
     assert "→ 結果：例の結果" in text and "・例の継続検討" in text and "（1）次回の例" in text
+
+
+def test_unreadable_agenda_number_stops_that_meeting_with_its_cell(ledger_file, tmp_path):
+    def change(s):
+        s["協議記録"].append(["K02", "協議内容", "一", "話したこと", None, None, None])
+    result = run("minutes", ledger_file(ledger_with(change)), "--meeting", "K02", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "  エラー  協議記録!C2  議題番号: 「一」は整数ではありません（value-type）" in result.output.splitlines()
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_ledger_text_in_new_parts_is_printed_not_run(ledger_file, tmp_path):
+    def change(s):
+        s["出欠"].append(["K02", "M02", "代理出席", "代理 {{ title }}", "{% if true %}<w:p/>"])
+        s["協議記録"].append(["K02", "継続検討", None, "{{ vision }} & <b>", None, None, None])
+    text = minutes_text(ledger_file, tmp_path, ledger_with(change))
+    assert "代理出席：社協 次郎（社協）（代理：{{ title }} 様）" in text
+    assert "・{% if true %}<w:p/>（社協 次郎）" in text
+    assert "・{{ vision }} & <b>" in text
