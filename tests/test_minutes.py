@@ -293,6 +293,14 @@ def test_chair_found_by_role_when_no_chair_id(ledger_file, tmp_path):
     assert chair_row(minutes_text(ledger_file, tmp_path, ledger_with(change))) == "老人 三郎（老人クラブ）"
 
 
+def test_chair_who_left_office_gives_way_to_the_role(ledger_file, tmp_path):
+    def change(s):
+        add_column(s, "構成員", "退任日")
+        set_cell(s, "構成員", "退任日", 1, D(2026, 6, 30))
+        set_cell(s, "構成員", "協議体での役割", 4, "座長")
+    assert chair_row(minutes_text(ledger_file, tmp_path, ledger_with(change))) == "NPO 四郎（NPO）"
+
+
 def test_next_agenda_opinions_and_sign_off(ledger_file, tmp_path):
     def change(s):
         s["出欠"] += [["K02", "M03", "欠席", None, "移動支援について聞きたい"], ["K02", "M02", "出席", None, "  "]]

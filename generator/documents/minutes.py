@@ -43,6 +43,7 @@ def previous_meeting(ledger: Ledger, meeting: Meeting) -> Meeting | None:
 
 
 def next_meeting(ledger: Ledger, meeting: Meeting) -> Meeting | None:
+    """The first meeting of the same council after this one that was not cancelled."""
     later = [m for m in ledger.meetings if m.council_id == meeting.council_id and m.date and not m.cancelled
              and (m.date, m.row) > (meeting.date, meeting.row)]
     return min(later, key=lambda m: (m.date, m.row), default=None)
@@ -72,9 +73,10 @@ def proxy_name(typed: str) -> str:
 
 
 def chair_of(ledger: Ledger, council, day) -> Member | None:
-    """The council's 座長: 座長構成員ID, else the member in office whose role is 座長."""
+    """The council's 座長 on `day`: 座長構成員ID, else the member in office whose role is 座長."""
     chair = ledger.member(council.chair_id) if council.chair_id else None
-    if chair is not None:
+    # A 座長構成員ID left pointing at someone who has since left office names nobody.
+    if chair is not None and chair.in_office_on(day):
         return chair
     return next((m for m in ledger.members_of(council.council_id)
                  if m.role == "座長" and m.in_office_on(day)), None)
