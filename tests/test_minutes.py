@@ -340,3 +340,14 @@ def test_ledger_text_in_new_parts_is_printed_not_run(ledger_file, tmp_path):
     assert "代理出席：社協 次郎（社協）（代理：{{ title }} 様）" in text
     assert "・{% if true %}<w:p/>（社協 次郎）" in text
     assert "・{{ vision }} & <b>" in text
+
+
+def test_templates_check_knows_the_new_minutes_variables(tmp_path):
+    from generator.documents.templates import check_templates, export
+
+    export(tmp_path)
+    minutes = next(c for c in check_templates(tmp_path) if c.name == "minutes")
+    assert minutes.unknown == []
+    assert {"chair.text", "opinions", "care[].source", "care[].issues", "agenda_items[].discussion[].content",
+            "general.decisions", "agreed_in_items", "pending", "previous.pending", "previous.homework[].result",
+            "next.agenda"} <= set(minutes.available)
