@@ -69,6 +69,7 @@ TEMPLATE_IMAGE_PLACE = "画像（グラフ）は本文の {{ }} タグにだけ�
 SKIP_CANCELLED_MINUTES = "中止のため議事録は作りません"
 MINUTES_MADE = "{title}（{date}）: {path}"
 MINUTES_TOTAL = "合計: 会議 {meetings} 件のうち議事録 {made} 件、見送り {skipped} 件"
+ANNUAL_MADE = "年次報告書: {report}\n年次集計: {workbook}"
 
 # --- minutes: lines the 議事録 composes from ledger values ---------------------------------------
 MINUTES_PROXY = "（代理：{proxy} 様）"
@@ -81,7 +82,6 @@ MINUTES_CARE_NO_ISSUE = "（抽出された地域課題の記入なし）"
 MINUTES_AGENDA_MISSING = "（議題番号 {number} に当たる議題がありません）"
 MINUTES_OPINION = "{opinion}（{name}）"
 MINUTES_NEXT_AGENDA = "（{number}）{item}"
-ANNUAL_MADE = "年次報告書: {report}\n年次集計: {workbook}"
 
 # --- monthly -------------------------------------------------------------------------------------
 MONTHLY_HEADER = "{month}分の月次処理（{folder}）"
