@@ -19,7 +19,7 @@ from .. import messages
 from ..render.context import meeting_context, meeting_title
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_time_range
-from ..ledger.model import Ledger, Meeting, MeetingRecord, Member
+from ..ledger.model import Council, Ledger, Meeting, MeetingRecord, Member
 from ..render.output import atomic_write, inside, safe_filename
 from .base import BatchRun, DocumentType, INTERNAL, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
@@ -72,7 +72,7 @@ def proxy_name(typed: str) -> str:
     return _PROXY_SUFFIX.sub("", name).strip()
 
 
-def chair_of(ledger: Ledger, council, day) -> Member | None:
+def chair_of(ledger: Ledger, council: Council, day: dt.date) -> Member | None:
     """The council's 座長 on `day`: 座長構成員ID, else the member in office whose role is 座長."""
     chair = ledger.member(council.chair_id) if council.chair_id else None
     # A 座長構成員ID left pointing at someone who has since left office names nobody.
@@ -82,7 +82,7 @@ def chair_of(ledger: Ledger, council, day) -> Member | None:
                  if m.role == "座長" and m.in_office_on(day)), None)
 
 
-def _chair_line(ledger: Ledger, council, meeting: Meeting, answers: dict[str, str]) -> dict:
+def _chair_line(ledger: Ledger, council: Council, meeting: Meeting, answers: dict[str, str]) -> dict:
     """座長, and the 副座長 who took the chair when the 座長 was absent (出欠 says so)."""
     chair = chair_of(ledger, council, meeting.date)
     if chair is None:
