@@ -71,6 +71,18 @@ MINUTES_MADE = "{title}（{date}）: {path}"
 MINUTES_TOTAL = "合計: 会議 {meetings} 件のうち議事録 {made} 件、見送り {skipped} 件"
 ANNUAL_MADE = "年次報告書: {report}\n年次集計: {workbook}"
 
+# --- minutes: lines the 議事録 composes from ledger values ---------------------------------------
+MINUTES_PROXY = "（代理：{proxy} 様）"
+MINUTES_CHAIR_ABSENT = "{chair}（欠席）"
+MINUTES_VICE_CHAIRED = "{chair}（欠席）／座長代行：副座長 {vice}"
+MINUTES_CARE_SOURCE = "{date}の{name}（{area}）"
+# 地域ケア会議.種類 -> the name the conference goes by in official documents.
+MINUTES_CARE_NAMES = {"個別": "地域ケア個別会議", "推進": "地域ケア推進会議", "": "地域ケア会議"}
+MINUTES_CARE_NO_ISSUE = "（抽出された地域課題の記入なし）"
+MINUTES_AGENDA_MISSING = "（議題番号 {number} に当たる議題がありません）"
+MINUTES_OPINION = "{opinion}（{name}）"
+MINUTES_NEXT_AGENDA = "（{number}）{item}"
+
 # --- monthly -------------------------------------------------------------------------------------
 MONTHLY_HEADER = "{month}分の月次処理（{folder}）"
 MONTHLY_LINE = "[{kind}] {id} {title}（{date}）: {detail}"

@@ -174,20 +174,31 @@ PLACE_ADDRESS = {
     "東野会館": "あおば町東野47番地", "桜ヶ丘集会所": "あおば町桜ヶ丘二丁目2番地",
 }
 
+# (区分, 議題番号, 内容, 担当, 期限, 結果) per 会議ID. C0-04 files its discussion
+# under the agenda items and keeps one decision without a number (the general
+# part); C2-03's homework has its 結果, which C2-04's minutes show.
 RECORDS = {
-    "C0-04": [("近況報告", "北部ではSCが交代し、新任SCの紹介を兼ねて各自治会を回った", "", None),
-              ("協議内容", "移動支援モデル事業の対象地区と運行日を検討した", "", None),
-              ("地域課題", "中山間部でバス路線の廃止後に通院・買い物の手段がない", "", None),
-              ("地域資源", "あおば交通が空き時間の車両提供を検討できる", "", None),
-              ("アイデア", "サロンの送迎と買い物支援を組み合わせる", "", None),
-              ("決定事項", "移動支援モデル事業は北部地区で1月から試行する", "", None),
-              ("宿題", "試行ルートと協力ドライバーの案を作る", "森川（SC）", D(2026, 12, 18)),
-              ("宿題", "フォーラムのチラシ案を作る", "事務局", D(2026, 12, 11))],
-    "C1-04": [("近況報告", "寒くなって閉じこもりがちな方が増えている", "", None),
-              ("決定事項", "移動販売は月2回に増やす", "", None),
-              ("宿題", "冬場の見守り対象者の名簿を更新する", "民生委員", D(2026, 12, 25))],
-    "C2-03": [("決定事項", "若葉台で通いの場を立ち上げる", "", None),
-              ("宿題", "会場候補の下見", "若松（SC）", D(2026, 11, 20))],
+    "C0-04": [("近況報告", None, "北部ではSCが交代し、新任SCの紹介を兼ねて各自治会を回った", "", None, ""),
+              ("協議内容", 1, "移動支援モデル事業の対象地区と運行日を検討した", "", None, ""),
+              ("協議内容", 1, "北部地区は通院の多い火曜日と金曜日の午前に運行する案が出された", "", None, ""),
+              ("協議内容", 2, "フォーラムで第2層協議体の取組を紹介し、担い手を募ることを確認した", "", None, ""),
+              ("地域課題", None, "中山間部でバス路線の廃止後に通院・買い物の手段がない", "", None, ""),
+              ("地域資源", None, "あおば交通が空き時間の車両提供を検討できる", "", None, ""),
+              ("アイデア", None, "サロンの送迎と買い物支援を組み合わせる", "", None, ""),
+              ("決定事項", 1, "移動支援モデル事業は北部地区で1月から試行する", "", None, ""),
+              ("決定事項", 2, "フォーラムは令和9年1月9日（土）午後に保健センターで開く", "", None, ""),
+              ("決定事項", None, "次回の協議体で今年度の目標の中間点検を行う", "", None, ""),
+              ("継続検討", 2, "フォーラムの参加費（無料とするか資料代をいただくか）は意見が分かれたため、"
+                            "各団体で意見を聞いて次回に持ち寄る", "", None, ""),
+              ("宿題", None, "試行ルートと協力ドライバーの案を作る", "森川（SC）", D(2026, 12, 18), ""),
+              ("宿題", None, "フォーラムのチラシ案を作る", "事務局", D(2026, 12, 11), "")],
+    "C1-04": [("近況報告", None, "寒くなって閉じこもりがちな方が増えている", "", None, ""),
+              ("決定事項", 1, "移動販売は月2回に増やす", "", None, ""),
+              ("宿題", None, "冬場の見守り対象者の名簿を更新する", "民生委員", D(2026, 12, 25), "")],
+    "C2-03": [("決定事項", 2, "若葉台で通いの場を立ち上げる", "", None, ""),
+              ("宿題", None, "会場候補の下見", "若松（SC）", D(2026, 11, 20),
+               "11月18日に下見し、若葉台コミュニティセンター和室を第1候補とした"),
+              ("宿題", None, "立ち上げを手伝える住民への声かけ", "自治会", D(2026, 11, 30), "")],
 }
 
 ISSUES = [
@@ -235,9 +246,36 @@ GOALS = [
 ]
 
 
+# The order of the values in this file's rows, for sheets where `init` has
+# columns (added later, all optional) in between: each value is written under
+# its own header, so a new column in the blank ledger never shifts the sample.
+COLUMNS = {
+    "生活支援コーディネーター": ("SC_ID", "氏名", "ふりがな", "層", "担当圏域ID", "所属", "所属種別", "配置日", "終了日",
+                        "電話", "メール"),
+    "協議体": ("協議体ID", "名称", "層", "圏域ID", "設置日", "座長構成員ID", "事務局", "年間目標開催回数", "公開", "備考"),
+    "構成員": ("構成員ID", "協議体ID", "氏名", "ふりがな", "敬称", "所属団体", "団体種別", "役職", "協議体での役割",
+            "郵便番号", "住所1", "住所2", "電話", "メール", "送付方法", "就任日", "退任日"),
+    "出欠": ("会議ID", "構成員ID", "出欠", "代理者氏名", "意見"),
+    "協議記録": ("会議ID", "区分", "議題番号", "内容", "担当", "期限", "結果"),
+    "目標": ("年度", "区分", "目標", "指標", "目標値", "実績値", "評価", "見直し"),
+}
+
+
+def _append(ws, values) -> None:
+    columns = COLUMNS.get(ws.title)
+    if columns is None:
+        ws.append(list(values))
+        return
+    header = [cell.value for cell in ws[1]]
+    row = [None] * len(header)
+    for name, value in zip(columns, values):
+        row[header.index(name)] = value
+    ws.append(row)
+
+
 def _fill_table(ws, rows) -> None:
     for values in rows:
-        ws.append(list(values))
+        _append(ws, values)
 
 
 def build(out: Path = OUT) -> Path:
@@ -285,12 +323,12 @@ def build(out: Path = OUT) -> Path:
                 end = D(2026, 9, 30)    # left mid-year
             email = f"{member_id.lower()}@mail-aoba.example" if delivery == "メール" else ""
             address1 = f"あおば町{town}{rng.randint(1, 40)}番{rng.randint(1, 20)}号"
-            members.append([member_id, council_id, display, "", honorific, org, org_kind, position, role,
+            _append(members, [member_id, council_id, display, "", honorific, org, org_kind, position, role,
                             postal_text, address1, "", f"0123-4{rng.randint(1, 9)}-{rng.randint(1000, 9999)}",
                             email, delivery, start, end])
             attendance_members.setdefault(council_id, []).append(member_id)
     # An organisation addressed as such (御中), posted.
-    members.append(["M113", "C1", "あおば駅前商店会", "", "御中", "あおば駅前商店会", "商工会議所・商工会", "",
+    _append(members, ["M113", "C1", "あおば駅前商店会", "", "御中", "あおば駅前商店会", "商工会議所・商工会", "",
                     "委員", "099-0103", "あおば町駅前2番5号", "商店会事務所", "0123-45-3300", "", "郵送",
                     D(2026, 4, 1), None])
     attendance_members["C1"].append("M113")
@@ -310,7 +348,7 @@ def build(out: Path = OUT) -> Path:
             date_cell = f"令和{day.year - 2018}年{day.month}月{day.day}日"
         reply = day - dt.timedelta(days=10) if notice else None
         doc = f"あ福第{1200 + i}号" if notice or day.month in (12, 1) else ""
-        meetings.append([mid, cid, number, date_cell, start, end, place, PLACE_ADDRESS[place], agenda,
+        _append(meetings, [mid, cid, number, date_cell, start, end, place, PLACE_ADDRESS[place], agenda,
                          "筆記用具" + ("、地域資源マップ" if cid == "C2" else ""), form, facil, doc,
                          notice, reply, state, remarks])
 
@@ -323,12 +361,12 @@ def build(out: Path = OUT) -> Path:
             answer = answers[(j + number) % len(answers)]
             proxy = "代理 " + rng.choice(SURNAMES) if answer == "代理出席" else ""
             opinion = "移動支援の話を詳しく聞きたい" if (j + number) % 11 == 0 else ""
-            attendance.append([mid, member_id, answer, proxy, opinion])
+            _append(attendance, [mid, member_id, answer, proxy, opinion])
 
     records = wb["協議記録"]
     for mid, rows in RECORDS.items():
-        for kind, content, owner, due in rows:
-            records.append([mid, kind, content, owner, due])
+        for kind, number, content, owner, due, result in rows:
+            _append(records, [mid, kind, number, content, owner, due, result])
 
     _fill_table(wb["地域課題・資源"], [i + ("",) for i in ISSUES])
     _fill_table(wb["住民主体の活動"], [a + ("",) for a in ACTIVITIES])

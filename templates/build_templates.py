@@ -379,50 +379,68 @@ def loop_table(doc, headers, cells, widths_mm, loop: str, right=(), header_fill=
     return table
 
 
+def bullets(doc, loop: str, text: str, left: float) -> None:
+    """One '・' paragraph per item of `loop` ({%p for %})."""
+    para(doc, "{%p " + loop + " %}")
+    para(doc, "・" + text, left=left + 10.5, hanging=10.5)
+    para(doc, "{%p endfor %}")
+
+
 def build_minutes() -> Path:
     doc = new_document(top=20, bottom=18, left=22, right=20)
     para(doc, "{{ title }}", align=C, size=14, bold=True, font=GOTHIC, space_after=6)
-    info = doc.add_table(rows=5, cols=2)
+    info = doc.add_table(rows=6, cols=2)
     _cell_borders(info)
     _fixed_layout(info, [28, 140], cell_margin_mm=(0.8, 1.5, 0.8, 1.5))
     for row, (label, value) in zip(info.rows, [
             ("日　時", "{{ meeting.date }}　{{ meeting.time }}"),
             ("場　所", "{{ meeting.place }}{% if meeting.place_address %}（{{ meeting.place_address }}）{% endif %}"),
             ("形　式", "{{ meeting.form }}"),
+            ("座　長", "{{ chair.text }}"),
             ("進行役", "{{ meeting.facilitator }}"),
-            ("事務局・SC", "{{ secretariat }}{% if coordinators %}／生活支援コーディネーター: {{ coordinators }}{% endif %}")]):
+            ("事務局・SC", "{{ secretariat }}{% if coordinators %}／生活支援コーディネーター：{{ coordinators }}{% endif %}")]):
         _set_cell_text(row.cells[0], label, align=C)
         _set_cell_text(row.cells[1], value)
     heading(doc, "出席者")
     para(doc, "{%p if has_attendance %}")
     para(doc, "{{ attendance.counts }}")
-    para(doc, "出席: {% for m in attendance.present %}{{ m.label }}{% if not loop.last %}、{% endif %}{% endfor %}")
+    para(doc, "出席：{% for m in attendance.present %}{{ m.label }}{% if not loop.last %}、{% endif %}{% endfor %}")
     para(doc, "{%p if attendance.proxy %}")
-    para(doc, "代理出席: {% for m in attendance.proxy %}{{ m.label }}{% if not loop.last %}、{% endif %}{% endfor %}")
+    para(doc, "代理出席：{% for m in attendance.proxy %}{{ m.label }}{% if not loop.last %}、{% endif %}{% endfor %}")
     para(doc, "{%p endif %}")
     para(doc, "{%p if attendance.absent %}")
-    para(doc, "欠席: {% for m in attendance.absent %}{{ m.name }}{% if not loop.last %}、{% endif %}{% endfor %}")
+    para(doc, "欠席：{% for m in attendance.absent %}{{ m.name }}{% if not loop.last %}、{% endif %}{% endfor %}")
     para(doc, "{%p endif %}")
     para(doc, "{%p else %}")
     para(doc, "（出欠の記録がないため、出席した方に✓を付けてください）")
     loop_table(doc, ["出席", "氏名", "所属・役職"], ["□", "{{ m.name }}", "{{ m.org }}"], [14, 45, 109],
                "for m in checklist")
     para(doc, "{%p endif %}")
+    para(doc, "{%p if opinions %}")
+    para(doc, "出欠回答票に書かれた意見：", keep=True)
+    bullets(doc, "for o in opinions", "{{ o }}", 10.5)
+    para(doc, "{%p endif %}")
 
     heading(doc, "１　目指す地域像と前回の振り返り")
-    para(doc, "目指す地域像: {{ vision }}", left=10.5)
+    para(doc, "目指す地域像：{{ vision }}", left=10.5)
     para(doc, "{%p if previous.exists %}")
-    para(doc, "前回 {{ previous.title }}の決定事項:", left=10.5)
-    para(doc, "{%p for d in previous.decisions %}")
-    para(doc, "・{{ d.content }}", left=21)
-    para(doc, "{%p endfor %}")
+    para(doc, "前回 {{ previous.title }}の決定事項：", left=10.5)
+    bullets(doc, "for d in previous.decisions", "{{ d.content }}", 21)
+    para(doc, "{%p if previous.pending %}")
+    para(doc, "前回からの継続検討：", left=10.5)
+    bullets(doc, "for d in previous.pending", "{{ d.content }}", 21)
+    para(doc, "{%p endif %}")
     para(doc, "{%p if previous.homework %}")
-    para(doc, "前回の宿題:", left=10.5)
+    para(doc, "前回の宿題：", left=10.5)
+    # The result on a line of its own, so a blank to fill in by hand never breaks across lines.
     para(doc, "{%p for h in previous.homework %}")
-    para(doc, "・{{ h.content }}（{{ h.owner }}{% if h.due %}、{{ h.due }}まで{% endif %}）　→ 結果:", left=21)
+    para(doc, "・{{ h.content }}（{{ h.owner }}{% if h.due %}、{{ h.due }}まで{% endif %}）", left=31.5, hanging=10.5,
+         keep=True)
+    para(doc, "→ 結果：{% if h.result %}{{ h.result }}{% else %}＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿＿{% endif %}",
+         left=52.5, hanging=21)
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
-    para(doc, "{%p if not previous.decisions and not previous.homework %}")
+    para(doc, "{%p if not previous.decisions and not previous.homework and not previous.pending %}")
     ruled(doc, 2)
     para(doc, "{%p endif %}")
     para(doc, "{%p else %}")
@@ -431,25 +449,35 @@ def build_minutes() -> Path:
 
     heading(doc, "２　近況報告（アイスブレイク）")
     para(doc, "{%p if news %}")
-    para(doc, "{%p for n in news %}")
-    para(doc, "・{{ n.content }}", left=10.5)
-    para(doc, "{%p endfor %}")
+    bullets(doc, "for n in news", "{{ n.content }}", 10.5)
     para(doc, "{%p else %}")
     ruled(doc, 3)
     para(doc, "{%p endif %}")
 
     heading(doc, "３　協議")
-    para(doc, "{%p for item in meeting.agenda %}")
-    para(doc, "（{{ loop.index }}）{{ item }}", left=10.5)
-    para(doc, "{%p if not discussion %}")
+    # 第1節3(6) ワンポイント「地域ケア会議と協議体の連携」: issues from the conference are
+    # discussed here and the result is fed back to it.
+    para(doc, "{%p if care %}")
+    para(doc, "地域ケア会議から寄せられた地域課題：", left=10.5, keep=True)
+    para(doc, "{%p for c in care %}")
+    para(doc, "・{{ c.source }}：{{ c.issues|join('、') }}", left=31.5, hanging=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "※この協議の結果は、地域ケア会議へ報告します。", left=21, size=9)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for item in agenda_items %}")
+    para(doc, "（{{ item.number }}）{{ item.title }}", left=10.5, keep=True)
+    bullets(doc, "for d in item.discussion", "{{ d.content }}", 21)
+    para(doc, "{%p if item.decisions %}")
+    para(doc, "合意事項：", left=21, keep=True)
+    bullets(doc, "for d in item.decisions", "{{ d.content }}", 31.5)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if item.ruled %}")
     ruled(doc, 3)
     para(doc, "{%p endif %}")
     para(doc, "{%p endfor %}")
-    para(doc, "{%p if discussion %}")
-    para(doc, "協議の内容:", left=10.5)
-    para(doc, "{%p for d in discussion %}")
-    para(doc, "・{{ d.content }}", left=21)
-    para(doc, "{%p endfor %}")
+    para(doc, "{%p if general.discussion %}")
+    para(doc, "{% if numbered %}議題番号のない協議内容：{% else %}協議の内容：{% endif %}", left=10.5, keep=True)
+    bullets(doc, "for d in general.discussion", "{{ d.content }}", 21)
     para(doc, "{%p endif %}")
 
     heading(doc, "４　地域課題・地域資源・アイデア")
@@ -458,26 +486,44 @@ def build_minutes() -> Path:
 
     heading(doc, "５　合意事項")
     para(doc, "（多数決ではなく、参加者全員が納得して合意した事項を記録します）", size=9, left=10.5)
-    para(doc, "{%p if decisions %}")
-    para(doc, "{%p for d in decisions %}")
-    para(doc, "・{{ d.content }}", left=10.5)
-    para(doc, "{%p endfor %}")
+    para(doc, "{%p if general.decisions and agreed_in_items %}")
+    para(doc, "議題番号のない合意事項：", left=10.5, keep=True)
+    bullets(doc, "for d in general.decisions", "{{ d.content }}", 21)
+    para(doc, "{%p elif general.decisions %}")
+    bullets(doc, "for d in general.decisions", "{{ d.content }}", 10.5)
+    para(doc, "{%p elif agreed_in_items %}")
+    para(doc, "各議題の「合意事項」のとおりです。", left=10.5)
     para(doc, "{%p else %}")
     ruled(doc, 3)
     para(doc, "{%p endif %}")
 
-    heading(doc, "６　宿題")
-    loop_table(doc, ["担当", "内容", "期限"], ["{{ h.owner }}", "{{ h.content }}", "{{ h.due }}"],
-               [34, 94, 40], "for h in homework")
+    # ファシリテーション③: what could not be agreed is organised, not forced.
+    heading(doc, "６　継続検討")
+    para(doc, "（無理にまとめず、出された考えを整理して次回の協議体につなげます）", size=9, left=10.5)
+    para(doc, "{%p if pending %}")
+    bullets(doc, "for d in pending", "{{ d.content }}", 10.5)
+    para(doc, "{%p else %}")
+    ruled(doc, 2)
+    para(doc, "{%p endif %}")
 
-    heading(doc, "７　次回開催予定")
+    heading(doc, "７　宿題")
+    loop_table(doc, ["担当", "内容", "期限"], ["{{ h.owner }}", "{{ h.content }}", "{{ h.due }}"],
+               [30, 86, 52], "for h in homework")
+
+    heading(doc, "８　次回開催予定")
     para(doc, "{%p if next.exists %}")
     para(doc, "{{ next.text }}", left=10.5)
+    para(doc, "{%p if next.agenda %}")
+    para(doc, "議題：", left=10.5, keep=True)
+    para(doc, "{%p for a in next.agenda %}")
+    para(doc, "{{ a }}", left=21)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
     para(doc, "{%p else %}")
     para(doc, "令和　　年　　月　　日（　）　　時　　分～　　場所：", left=10.5)
     para(doc, "{%p endif %}")
     para(doc)
-    para(doc, "記録者：＿＿＿＿＿＿＿＿＿＿＿＿", align=R)
+    para(doc, "記録者：＿＿＿＿＿＿＿＿＿＿＿＿　　座長確認：＿＿＿＿＿＿＿＿＿＿＿＿", align=R)
     heading(doc, "ホワイトボード・模造紙の写真")
     box = doc.add_table(rows=1, cols=1)
     _cell_borders(box)
