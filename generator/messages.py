@@ -104,6 +104,8 @@ HONORARIA_MADE = "謝礼支払一覧を作成（{people} 名、合計 {total:,} 
 HONORARIA_NO_RATE = "基本情報の「謝礼単価」が空のため謝礼支払一覧は作りません"
 HONORARIA_NO_ATTENDANCE = "出欠の記録がないため謝礼支払一覧を作れません（出欠シートに入力してください）"
 HONORARIA_NOBODY = "謝礼の対象者がいません"
+PUBLIC_MINUTES_MADE = "公開用会議録を作成（個人の氏名は所属・役職に置き換え済み）"
+PUBLIC_MINUTES_LEAK = "置き換えきれない個人の氏名が {count} 件残るため公開用会議録は作りません（協議記録の文中の氏名を確認してください）"
 
 # --- send ---------------------------------------------------------------------------------------
 SEND_TLS = "--tls は starttls・ssl・none のいずれかです（指定された値: {value}）。"

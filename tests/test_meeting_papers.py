@@ -122,3 +122,50 @@ def test_no_rate_no_honoraria_and_future_meetings_are_not_held(ledger_file, tmp_
     s["出欠"] = [["会議ID", "構成員ID", "出欠"], ["K01", "M01", "出席"]]
     run_monthly(ledger_file(s), "2026-05", tmp_path / "early", today=dt.date(2026, 5, 19))
     assert not (tmp_path / "early" / "2026-05" / "謝礼").exists()
+
+
+def _public_ledger(ledger_file):
+    s = minimal()
+    add_column(s, "協議体", "公開", ["公開", "非公開"])
+    s["構成員"][0] += ["役職"]
+    for row, position in zip(s["構成員"][1:], ["会長", "", "", "", "", "", "", ""]):
+        row.append(position)
+    s["出欠"] = [["会議ID", "構成員ID", "出欠", "代理者氏名", "意見"],
+                 ["K01", "M01", "出席", None, "もっと若い人を"], ["K01", "M02", "代理出席", "代理 中野 一", None],
+                 ["K01", "M03", "欠席", None, None]]
+    s["協議記録"] = [["会議ID", "区分", "内容", "担当", "期限"],
+                     ["K01", "協議内容", "座長 花子さんから買い物支援の報告。社協 次郎から補足。", None, None],
+                     ["K01", "宿題", "見守りの名簿を作る", "老人 三郎", D(2026, 6, 30)],
+                     ["K01", "決定事項", "全域 SC が次回までに資源を調べる", None, None]]
+    return ledger_file(s)
+
+
+def _all_xml(path):
+    with zipfile.ZipFile(path) as package:
+        return "\n".join(package.read(n).decode("utf-8") for n in package.namelist()
+                         if n.endswith((".xml", ".rels")))
+
+
+def test_public_minutes_hold_no_private_name_anywhere(ledger_file, tmp_path):
+    batch = run_monthly(_public_ledger(ledger_file), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    [path] = (tmp_path / "2026-05" / "公開用会議録").iterdir()
+    xml = _all_xml(path)
+    plain = "".join(_texts(path))
+    for name in ("座長 花子", "座長花子", "社協 次郎", "社協次郎", "老人 三郎", "NPO 四郎", "中野 一", "全域 SC",
+                 "北 SC", "花子さん"):
+        assert name not in xml and name not in plain, name
+    assert "社協" in plain                           # 所属 stays: 社協 次郎 is named by it
+    assert "代理の方" in plain and "生活支援コーディネーター" in plain
+    assert "（公開用）" in plain
+    # Only the 公開 council's held meeting: K11 (北, 非公開) and the future K02 get none.
+    assert [i.meeting.meeting_id for i in batch.items if i.kind == "public_minutes"] == ["K01"]
+
+
+def test_public_minutes_are_not_written_when_a_name_would_leak(ledger_file, tmp_path, monkeypatch):
+    from generator.documents import public_minutes
+
+    monkeypatch.setattr(public_minutes, "public_context", public_minutes.minutes_context)
+    run_monthly(_public_ledger(ledger_file), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    assert not (tmp_path / "2026-05" / "公開用会議録").exists()
+    summary = (tmp_path / "2026-05" / "一覧.txt").read_text(encoding="utf-8")
+    assert "置き換えきれない個人の氏名" in summary

@@ -1,0 +1,171 @@
+"""公開用会議録: the minutes of a 公開 council with no private person's name in them.
+
+The minutes' own context is built, then every member who is a person (敬称
+not 御中) is named by 所属・役職, or 委員A, B… where there is none; proxies
+become 代理の方 and the SC appear by title. Addresses, phone numbers and
+e-mail addresses are never in the minutes to begin with. As a last guard the
+rendered package is searched for every member's name, SC's name and proxy's
+name (with and without the space between family and given name): a file
+that still holds one is not written, and the batch says why.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+import io
+from pathlib import Path
+
+from .. import messages
+from ..ledger.model import Ledger, Meeting, Member
+from ..render.output import inside, safe_filename
+from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, example_ledger, load_template
+from .honoraria import held
+from .meeting_day import meeting_folder
+from .minutes import MINUTES_TEMPLATE, minutes_context
+
+PROXY = "代理の方"
+SC_TITLE = "生活支援コーディネーター"
+
+
+def _spellings(name: str) -> list[str]:
+    """'小川 和子' is also written '小川　和子' and '小川和子'."""
+    compact = re.sub(r"[\s\u3000]+", "", name)
+    spaced = re.split(r"[\s\u3000]+", name.strip())
+    forms = {name.strip(), compact, " ".join(spaced), "\u3000".join(spaced)}
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def public_labels(ledger: Ledger, members: list[Member]) -> dict[str, str]:
+    """Member ID -> how the public minutes name that person: 所属・役職, else 委員A, B…"""
+    labels: dict[str, str] = {}
+    used: dict[str, int] = {}
+    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    for member in members:
+        if member.organisation:
+            continue
+        label = " ".join(x for x in (member.org, member.position) if x)
+        if not label:
+            label = f"委員{next(letters, '')}"
+        used[label] = used.get(label, 0) + 1
+        labels[member.member_id] = label
+    # Two people with the same 所属・役職 stay two: number them.
+    seen: dict[str, int] = {}
+    for member_id, label in list(labels.items()):
+        if used[label] > 1:
+            seen[label] = seen.get(label, 0) + 1
+            labels[member_id] = f"{label}（{seen[label]}）"
+    return labels
+
+
+def private_names(ledger: Ledger, meeting: Meeting) -> dict[str, str]:
+    """Every spelling of a private person's name that could reach the minutes -> what to print instead."""
+    council_members = ledger.members_of(meeting.council_id)
+    labels = public_labels(ledger, council_members)
+    replace: dict[str, str] = {}
+    for member in council_members:
+        if member.member_id in labels:
+            for form in _spellings(member.name):
+                replace[form] = labels[member.member_id]
+    for sc in ledger.coordinators:
+        for form in _spellings(sc.name):
+            replace.setdefault(form, SC_TITLE)
+    for answer in ledger.attendance:
+        if answer.meeting_id == meeting.meeting_id and answer.proxy.strip():
+            for form in _spellings(re.sub(r"^代理(者)?[\s\u3000:：・]*", "", answer.proxy)):
+                replace.setdefault(form, PROXY)
+    return replace
+
+
+def _redact(value: object, pattern: re.Pattern, table: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return pattern.sub(lambda m: table[m.group(1)], value)
+    if isinstance(value, dict):
+        return {k: _redact(v, pattern, table) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, pattern, table) for v in value]
+    return value
+
+
+def public_context(ledger: Ledger, meeting: Meeting) -> dict:
+    """The minutes' context with private persons' names replaced."""
+    table = private_names(ledger, meeting)
+    context = minutes_context(ledger, meeting)
+    context["title"] = context["title"] + "（公開用）"
+    if not table:
+        return context
+    names = "|".join(re.escape(n) for n in sorted(table, key=len, reverse=True))
+    # A family name alone before an honorific ('小川さん') is a name too.
+    families = {re.split(r"[\s\u3000]+", n)[0]: table[n] for n in table if re.search(r"[\s\u3000]", n)}
+    # 'さん' or ' 様' after a name would be left dangling after a title: it goes with the name.
+    pattern = re.compile(f"({names})(?:[\\s\u3000]*(?:さん|様|氏))?")
+    context = _redact(context, pattern, table)
+    if families:
+        family = re.compile(f"({'|'.join(re.escape(f) for f in families)})(?:さん|様|氏)")
+        context = _redact(context, family, {f: label for f, label in families.items()})
+    # Lines built as '名前（所属）' now read '所属（所属）': keep one.
+    return _redact(context, re.compile(r"(.+?)（\1）"), _Same())
+
+
+class _Same(dict):
+    def __getitem__(self, key: str) -> str:
+        return key
+
+
+def leaked_names(data: bytes, table: dict[str, str]) -> list[str]:
+    """Names of `table` found anywhere in a .docx package: body, headers, footers, properties."""
+    found = set()
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        for name in package.namelist():
+            if name.endswith((".xml", ".rels")):
+                text = package.read(name).decode("utf-8", "replace")
+                plain = re.sub(r"<[^>]+>", "", text)
+                found |= {n for n in table if n in text or n in plain}
+    return sorted(found)
+
+
+class PublicMinutes(DocumentType):
+    """公開用会議録, per held meeting of this month of a council whose 公開 is 公開."""
+
+    key = "public_minutes"
+    title = "公開用会議録"
+    label = "公開用"
+    templates = ()            # the 議事録 template, rendered with names replaced
+    folder = "公開用会議録"
+    leaves_by = PREFECTURE
+    due = "今月の開催済みの会議のうち、協議体の公開が「公開」のもの"
+
+    def example_contexts(self) -> dict[str, dict]:
+        return {}
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        public = {c.council_id for c in month.ledger.councils if c.openness == "公開"}
+        return [Item(self.key, m) for m in month.ledger.meetings
+                if m.council_id in public and m.in_month(month.year, month.month) and held(m, month.today)]
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        template = load_template(MINUTES_TEMPLATE.filename, run.templates_dir)
+        for item in items:
+            meeting = item.meeting
+            rows = {"会議": {meeting.row}, "協議記録": {r.row for r in run.ledger.records
+                                                         if r.meeting_id == meeting.meeting_id},
+                    "出欠": {a.row for a in run.ledger.attendance if a.meeting_id == meeting.meeting_id}}
+            item.blocking = run.report.errors_on(rows)
+            if item.blocking:
+                item.skip_reason = messages.SKIP_ERRORS
+                run.progress(1)
+                continue
+            data = template.render(public_context(run.ledger, meeting))
+            leaks = leaked_names(data, private_names(run.ledger, meeting))
+            if leaks:
+                item.skip_reason = messages.PUBLIC_MINUTES_LEAK.format(count=len(leaks))
+            else:
+                name = safe_filename(f"公開用会議録_{meeting_folder(run.ledger, meeting)}") + ".docx"
+                item.path = inside(run.folder, self.folder, name)
+                run.save(item.path, data)
+            run.progress(1)
+
+    def summary_detail(self, item: Item) -> str:
+        return item.skip_reason or messages.PUBLIC_MINUTES_MADE
+
+
+TYPE = PublicMinutes()
