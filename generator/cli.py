@@ -313,6 +313,24 @@ def templates_check(folder: str) -> None:
 
 
 @main.command()
+@click.argument("ledger", type=click.Path())
+@click.option("--as-of", "as_of", default=None, help="いつ時点の引継書か（例: 2027-03-31）。既定は今日。")
+@out_option
+@templates_option
+@password_option
+def handover(ledger: str, as_of: str | None, out_dir: str, templates_dir: str | None, password: str | None) -> None:
+    """人事異動のときの引継書を作ります（SC・協議体と構成員・前回と次回・未了の宿題・地域課題・活動・点検の指摘）。
+
+    \b
+    例:
+      sasaeai handover samples/aoba_ledger.xlsx --as-of 2027-03-31 --out 出力
+    """
+    path = workflows.make_handover(ledger, out_dir, as_of=workflows.parse_day(as_of), templates_dir=templates_dir,
+                                   password=password)
+    click.echo(messages.HANDOVER_MADE.format(path=path))
+
+
+@main.command()
 @click.argument("ledger", required=False, type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", default="出力", show_default=True, type=click.Path(file_okay=False),
               help="出力先フォルダ（月次処理の YYYY-MM フォルダを作ります）。")

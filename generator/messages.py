@@ -49,6 +49,7 @@ TEMPLATE_RENDER = "テンプレート {path} を差し込みできませんで�
 
 # --- invitations ------------------------------------------------------------------------------
 MEETING_UNKNOWN = "会議ID「{id}」は会議シートにありません。"
+DATE_OPTION = "{option} の日付「{value}」を読めません（例: 2026-12-01、2026/12/1、令和8年12月1日）。"
 MONTH_FORMAT = "--month は YYYY-MM の形で指定してください（例: 2026-12）。指定された値: {value}"
 TEMPLATES_DIR_MISSING = "テンプレートのフォルダ {path} がありません。sasaeai templates export {path} で作れます。"
 SKIP_CANCELLED = "中止のため作成しません"
@@ -104,6 +105,8 @@ HONORARIA_MADE = "謝礼支払一覧を作成（{people} 名、合計 {total:,} 
 HONORARIA_NO_RATE = "基本情報の「謝礼単価」が空のため謝礼支払一覧は作りません"
 HONORARIA_NO_ATTENDANCE = "出欠の記録がないため謝礼支払一覧を作れません（出欠シートに入力してください）"
 HONORARIA_NOBODY = "謝礼の対象者がいません"
+NEWSLETTER_MADE = "協議体だよりを作成"
+HANDOVER_MADE = "引継書: {path}"
 PUBLIC_MINUTES_MADE = "公開用会議録を作成（個人の氏名は所属・役職に置き換え済み）"
 PUBLIC_MINUTES_LEAK = "置き換えきれない個人の氏名が {count} 件残るため公開用会議録は作りません（協議記録の文中の氏名を確認してください）"
 

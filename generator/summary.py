@@ -166,7 +166,8 @@ def format_template_checks(checks) -> str:
 FILE_KINDS = {"letter": "開催通知・出欠回答票（1人分）", "print": "印刷用の通知一式", "labels": "宛名ラベル",
               "sendlist": "送付リスト", "minutes": "議事録", "annual": "年次報告",
               "agenda": "会議次第", "roster": "受付名簿", "nameplates": "名札（A4 二つ折り）",
-              "honoraria": "謝礼（報償費）支払一覧", "public_minutes": "公開用会議録"}
+              "honoraria": "謝礼（報償費）支払一覧", "public_minutes": "公開用会議録",
+              "newsletter": "協議体だより"}
 
 
 def monthly_counts(batch: "Batch") -> list[tuple[str, int]]:

@@ -6,6 +6,7 @@ results with `generator.summary`. Nothing here prints.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -14,10 +15,13 @@ from . import messages
 from .batch.monthly import Batch, run_monthly
 from .batch.send import SendReport, Settings, send_batch
 from .documents.annual import AnnualResult, write_annual
+from .documents.handover import write_handover
 from .documents.invitation import MeetingResult, Templates, plan_meeting, select_meetings, write_meeting
 from .documents.minutes import MinutesResult, write_minutes
 from .documents.templates import TemplateCheck, check_templates, export
 from .errors import UsageError
+from .japanese import fiscal_year_of
+from .ledger.values import ValueProblem, parse_date
 from .ledger.blank import write_blank_ledger
 from .ledger.check import check, load_and_check
 from .ledger.findings import Report
@@ -27,7 +31,7 @@ Progress = Callable[[int], None]
 
 __all__ = [
     "Batch", "InvitationsRun", "MinutesRun", "SendReport", "Settings", "check_ledger", "check_templates",
-    "export_templates", "init_ledger", "make_annual", "make_invitations", "make_minutes", "run_monthly",
+    "export_templates", "init_ledger", "make_annual", "make_handover", "parse_day", "make_invitations", "make_minutes", "run_monthly",
     "send_batch",
 ]
 
@@ -115,6 +119,24 @@ def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, 
     """年次報告書 and 年次集計 for a fiscal year."""
     ledger, report = load_and_check(ledger_path, fiscal_year, password)
     return write_annual(ledger, report, fiscal_year, out_dir, templates_dir)
+
+
+def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
+    """A date the user typed on the command line (any form the ledger accepts); today when not given."""
+    if not text:
+        return dt.date.today()
+    try:
+        return parse_date(text)
+    except ValueProblem:
+        raise UsageError(messages.DATE_OPTION.format(option=option, value=text)) from None
+
+
+def make_handover(ledger_path: str | Path, out_dir: str | Path, *, as_of: dt.date | None = None,
+                  templates_dir: str | Path | None = None, password: str | None = None) -> Path:
+    """引継書 as of a date (default today)."""
+    day = as_of or dt.date.today()
+    ledger, report = load_and_check(ledger_path, fiscal_year_of(day), password)
+    return write_handover(ledger, report, day, out_dir, templates_dir)
 
 
 def export_templates(folder: str | Path, force: bool = False) -> list[Path]:

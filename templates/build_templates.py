@@ -622,7 +622,8 @@ def build_annual_report() -> Path:
 
 if __name__ == "__main__":
     from build_meeting_papers import build_all as build_meeting_papers
+    from build_reports import build_all as build_reports
 
     for built in (build_invitation(), build_labels(), build_minutes(), build_annual_report(),
-                  *build_meeting_papers()):
+                  *build_meeting_papers(), *build_reports()):
         print(built)

@@ -169,3 +169,42 @@ def test_public_minutes_are_not_written_when_a_name_would_leak(ledger_file, tmp_
     assert not (tmp_path / "2026-05" / "公開用会議録").exists()
     summary = (tmp_path / "2026-05" / "一覧.txt").read_text(encoding="utf-8")
     assert "置き換えきれない個人の氏名" in summary
+
+
+def test_handover_as_of_a_date(ledger_file, tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    s = minimal()
+    s["協議記録"] = [["会議ID", "区分", "内容", "担当", "期限", "結果"],
+                     ["K01", "宿題", "名簿を作る", "座長 花子", D(2026, 6, 30), None],
+                     ["K01", "宿題", "会場を探す", "社協 次郎", D(2026, 6, 30), "公民館に決定"],
+                     ["K03", "宿題", "まだ先の会議の宿題", None, None, None]]
+    s["住民主体の活動"] = [["活動ID", "名称", "種類", "圏域ID", "頻度"], ["R1", "北のサロン", "サロン", "A1", "毎週"]]
+    path = ledger_file(s)
+    result = CliRunner().invoke(main, ["handover", str(path), "--as-of", "令和8年8月1日", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(_texts(tmp_path / "引継書_2026-08-01.docx"))
+    assert "令和8年8月1日現在" in text and "全域 SC" in text and "北 SC" in text
+    assert "（1）町の会議（第1層・町全域）" in text
+    assert "前回: 第2回 町の会議　令和8年7月15日（水）" in text and "次回: 第3回 町の会議　令和8年9月16日（水）" in text
+    assert "名簿を作る（担当: 座長 花子" in text and "会場を探す" not in text and "まだ先の会議の宿題" not in text
+    assert "北のサロン" in text and "毎週" in text
+    bad = CliRunner().invoke(main, ["handover", str(path), "--as-of", "来週", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "--as-of の日付「来週」を読めません" in bad.output
+
+
+def test_newsletter_for_a_held_meeting_names_no_one(ledger_file, tmp_path):
+    s = minimal()
+    s["協議記録"] = [["会議ID", "区分", "内容"], ["K11", "決定事項", "自治 一子さんが見守りの担い手を募る"]]
+    s["住民主体の活動"] = [["活動ID", "名称", "種類", "圏域ID", "頻度"], ["R1", "北のサロン", "サロン", "A1", "毎週"],
+                        ["R2", "町のサロン", "サロン", "A0", "毎月"]]
+    run_monthly(ledger_file(s), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    [path] = [p for p in (tmp_path / "2026-05" / "協議体だより").iterdir() if "K11" in p.name]
+    text = "\n".join(_texts(path))
+    assert "北の会議だより" in text and "議題D" in text
+    assert "北自治会 が見守りの担い手を募る" in text or "北自治会が見守りの担い手を募る" in text
+    assert "自治 一子" not in _all_xml(path) and "一子" not in text
+    assert "北のサロン（サロン・毎週）" in text and "町のサロン" not in text
+    assert "令和8年7月14日（火）" in text          # the next meeting

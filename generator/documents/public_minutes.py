@@ -10,10 +10,10 @@ that still holds one is not written, and the batch says why.
 """
 from __future__ import annotations
 
+import io
 import re
 import zipfile
-import io
-from pathlib import Path
+from typing import Callable
 
 from .. import messages
 from ..ledger.model import Ledger, Meeting, Member
@@ -86,24 +86,36 @@ def _redact(value: object, pattern: re.Pattern, table: dict[str, str]) -> object
     return value
 
 
-def public_context(ledger: Ledger, meeting: Meeting) -> dict:
-    """The minutes' context with private persons' names replaced."""
+def redactor(ledger: Ledger, meeting: Meeting) -> Callable[[object], object]:
+    """A function that replaces private persons' names in any string, dict or list of a context."""
     table = private_names(ledger, meeting)
-    context = minutes_context(ledger, meeting)
-    context["title"] = context["title"] + "（公開用）"
     if not table:
-        return context
+        return lambda value: value
     names = "|".join(re.escape(n) for n in sorted(table, key=len, reverse=True))
-    # A family name alone before an honorific ('小川さん') is a name too.
-    families = {re.split(r"[\s\u3000]+", n)[0]: table[n] for n in table if re.search(r"[\s\u3000]", n)}
     # 'さん' or ' 様' after a name would be left dangling after a title: it goes with the name.
     pattern = re.compile(f"({names})(?:[\\s\u3000]*(?:さん|様|氏))?")
-    context = _redact(context, pattern, table)
-    if families:
-        family = re.compile(f"({'|'.join(re.escape(f) for f in families)})(?:さん|様|氏)")
-        context = _redact(context, family, {f: label for f, label in families.items()})
-    # Lines built as '名前（所属）' now read '所属（所属）': keep one.
-    return _redact(context, re.compile(r"(.+?)（\1）"), _Same())
+    # A family name alone before an honorific ('小川さん') is a name too.
+    families = {re.split(r"[\s\u3000]+", n)[0]: table[n] for n in table if re.search(r"[\s\u3000]", n)}
+    family = re.compile(f"({'|'.join(re.escape(f) for f in families)})(?:さん|様|氏)") if families else None
+
+    def apply(value: object) -> object:
+        value = _redact(value, pattern, table)
+        if family is not None:
+            value = _redact(value, family, families)
+        # Lines built as '名前（所属）' now read '所属（所属）': keep one.
+        return _redact(value, _DOUBLED, _Same())
+
+    return apply
+
+
+_DOUBLED = re.compile(r"(.+?)（\1）")
+
+
+def public_context(ledger: Ledger, meeting: Meeting) -> dict:
+    """The minutes' context with private persons' names replaced."""
+    context = minutes_context(ledger, meeting)
+    context["title"] = context["title"] + "（公開用）"
+    return redactor(ledger, meeting)(context)
 
 
 class _Same(dict):

@@ -1,0 +1,100 @@
+"""協議体だより: one public page about a council's held meeting (第1節3(6) 広報媒体で外部へ周知).
+
+What was discussed and decided, the resident activities of the area anyone
+can join, and the next date, for a bulletin board or the 広報. No private
+person's name: the same replacement as the 公開用会議録, and the same guard.
+"""
+from __future__ import annotations
+
+from .. import messages
+from ..japanese import format_date, format_time_range
+from ..ledger.model import Ledger, Meeting
+from ..render.context import meeting_title
+from ..render.output import inside, safe_filename
+from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .honoraria import held
+from .meeting_day import meeting_folder
+from .minutes import next_meeting
+from .public_minutes import leaked_names, private_names, redactor
+
+NEWSLETTER_TEMPLATE = TemplateFile("newsletter", "newsletter.docx", "協議体だより")
+
+
+def newsletter_context(ledger: Ledger, meeting: Meeting) -> dict:
+    """What templates/newsletter.docx prints for one held meeting."""
+    info = ledger.info
+    style = info.date_style
+    council = ledger.council(meeting.council_id)
+    area = ledger.area(council.area_id) if council else None
+    decisions = [r.content for r in ledger.records if r.meeting_id == meeting.meeting_id and r.kind == "決定事項"]
+    activities = [a for a in ledger.activities if council and a.area_id == council.area_id
+                  and (a.start is None or a.start <= meeting.date) and (a.end is None or a.end >= meeting.date)]
+    upcoming = next_meeting(ledger, meeting)
+    if upcoming is not None:
+        time = format_time_range(upcoming.start, upcoming.end) if upcoming.start else ""
+        next_text = "　".join(x for x in (format_date(upcoming.date, style), time, upcoming.place) if x)
+    else:
+        next_text = "日程が決まり次第お知らせします。"
+    where = area.name if area else ""
+    context = {
+        "council": council.name if council else meeting.council_id,
+        "issue_line": f"{meeting_title(council, meeting)}（{format_date(meeting.date, style)}）のご報告　"
+                      f"{info.municipality}",
+        "lead": (f"{council.name}は、{where}で暮らしを支え合うしくみを、住民や地域の団体、関係機関が一緒に"
+                 "話し合う場です。今回の話し合いをお知らせします。") if council else "",
+        "agenda": list(meeting.agenda),
+        "decisions": decisions,
+        "activities": [{"name": a.name, "kind": a.kind, "frequency": a.frequency} for a in activities],
+        "next": next_text,
+        "contact": "　".join(x for x in (f"{info.municipality} {info.department}", f"電話 {info.phone}" if info.phone
+                                        else "", info.email) if x),
+    }
+    return redactor(ledger, meeting)(context)
+
+
+class Newsletter(DocumentType):
+    """協議体だより, per held meeting of this month."""
+
+    key = "newsletter"
+    title = "協議体だより"
+    label = "だより"
+    templates = (NEWSLETTER_TEMPLATE,)
+    folder = "協議体だより"
+    leaves_by = PREFECTURE
+    due = "今月の開催済みの会議"
+
+    def example_contexts(self) -> dict[str, dict]:
+        ledger, _council, meeting, _member = example_ledger()
+        return {"newsletter": newsletter_context(ledger, meeting)}
+
+    def plan_month(self, month: MonthPlan) -> list[Item]:
+        return [Item(self.key, m) for m in month.ledger.meetings
+                if m.in_month(month.year, month.month) and held(m, month.today)]
+
+    def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        template = load_template(NEWSLETTER_TEMPLATE.filename, run.templates_dir)
+        for item in items:
+            meeting = item.meeting
+            council = run.ledger.council(meeting.council_id)
+            rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
+                    "協議記録": {r.row for r in run.ledger.records if r.meeting_id == meeting.meeting_id}}
+            item.blocking = run.report.errors_on(rows)
+            if item.blocking or council is None:
+                item.skip_reason = messages.SKIP_ERRORS
+                run.progress(1)
+                continue
+            data = template.render(newsletter_context(run.ledger, meeting))
+            leaks = leaked_names(data, private_names(run.ledger, meeting))
+            if leaks:
+                item.skip_reason = messages.PUBLIC_MINUTES_LEAK.format(count=len(leaks))
+            else:
+                name = safe_filename(f"協議体だより_{meeting_folder(run.ledger, meeting)}") + ".docx"
+                item.path = inside(run.folder, self.folder, name)
+                run.save(item.path, data)
+            run.progress(1)
+
+    def summary_detail(self, item: Item) -> str:
+        return item.skip_reason or messages.NEWSLETTER_MADE
+
+
+TYPE = Newsletter()
