@@ -66,30 +66,105 @@ def test_members_not_in_office_or_not_posted_get_no_letter(sample, tmp_path):
     assert unneeded and not any(any(u in n for u in unneeded) for n in names)
 
 
+def letter_lines(folder, member_id):
+    path = next((folder / "通知").glob(f"*_{member_id}_*.docx"))
+    return docx_text(path.read_bytes())
+
+
 def test_letter_text(december, sample):
     out, _ = december
     member = recipients_of(sample, "C4", D(2026, 12, 23))[0]
-    path = next((out / "C4-05_東部ふれあい協議体_第5回" / "通知").glob(f"001_{member.member_id}_*.docx"))
-    text = docx_text(path.read_bytes())
-    page1 = text[: text.index("（返信先）あおば町役場 福祉課 高齢者支援係　行")]
-    assert page1[:2] == ["あ福第1224号", "令和8年11月20日"]              # 11/23 is a holiday: posted 11/20
+    text = letter_lines(out / "C4-05_東部ふれあい協議体_第5回", member.member_id)
+    page1 = text[: text.index("（返信先）東野自治会連合会　生活支援コーディネーター　東 花子　行")]
+    assert page1[0] == "令和8年11月20日"                      # 11/23 is a holiday: posted 11/20
     assert f"〒{member.postal_code[:3]}-{member.postal_code[3:]}" in page1
     assert member.address1 in page1
     assert f"{member.org} {member.position}" in page1
     assert f"{member.name}　様" in page1
-    assert "あおば町長　青葉 太一" in page1 and "（公印省略）" in page1
     assert "第5回 東部ふれあい協議体の開催について（通知）" in page1
     assert page1[page1.index("第5回 東部ふれあい協議体の開催について（通知）") + 2].startswith("拝啓　晩秋の候、")
-    assert "１　日　　時　　令和8年12月23日（水）　午後2時～午後3時30分" in page1
-    assert "２　場　　所　　東野会館" in page1
-    agenda = page1[page1.index("３　議　　題") + 1: page1.index("３　議　　題") + 3]
-    assert agenda == ["（1）多世代交流イベントの振り返り", "（2）冬の見守り"]
-    # 10 days before 12/23 is Sunday 12/13: the answer is due the Friday before.
-    assert "５　出欠の回答　別紙「出欠回答票」により、令和8年12月11日（金）までにご回答ください。" in page1
+    notes = page1[page1.index("記") + 1: page1.index("以上")]
+    assert [t for t in notes if t] == [
+        "１", "日時", "令和8年12月23日（水）　午後2時～午後3時30分",
+        "２", "場所", "東野会館", "（あおば町東野47番地）",
+        "３", "議題", "（1）多世代交流イベントの振り返り", "（2）冬の見守り",
+        "４", "持ち物", "筆記用具",
+        # 10 days before 12/23 is Sunday 12/13: the answer is due the Friday before.
+        "５", "出欠の回答", "令和8年12月11日（金）までに、別紙「出欠回答票」によりご回答ください。"]
     assert page1.index("敬具") < page1.index("記") < page1.index("以上")
+    assert not any("ご案内が遅くなり" in t for t in page1)
     page2 = text[len(page1):]
     assert "出欠回答票" in page2 and member.name in page2
-    assert "令和8年12月11日（金）までに、FAX・メール・郵送または持参でご回答ください。" in page2
+    assert "令和8年12月11日（金）までに、メールまたは持参でご回答ください。" in page2
+
+
+def test_second_layer_letter_default_sender_and_area_sc(december):
+    # 東部 has no 発信者 and no 問い合わせ先SC_ID: its 事務局 sends, its area's SC answers (§4.1).
+    out, _ = december
+    text = letter_lines(out / "C4-05_東部ふれあい協議体_第5回", "M401")
+    page1 = text[: text.index("出欠回答票")]
+    assert "東部ふれあい協議体　事務局（東野自治会連合会）" in page1
+    assert "（公印省略）" not in text and not any(t.startswith("あ福第") for t in text)
+    assert not any("あおば町長" in t for t in text)
+    assert "日頃よりあおば町の地域づくりにご理解とご協力を賜り" in "".join(page1)   # not 「本町」
+    box = page1[page1.index("【問い合わせ先】"):]
+    assert box[:5] == ["【問い合わせ先】", "東野自治会連合会", "担当：生活支援コーディネーター　東 花子",
+                       "電話：0123-45-7005", "メール：sc06@town-aoba.example"]
+    assert "返信先：東野自治会連合会（担当：生活支援コーディネーター　東 花子）" in text
+    assert "電話：0123-45-7005　メール：sc06@town-aoba.example" in text
+
+
+def test_second_layer_letter_with_its_own_sender(tmp_path):
+    # 北部 writes in its 発信者's name; its SC changed on 10/1, and the letter of 1/4 names the new one.
+    assert run("invitations", SAMPLE, "--meeting", "C2-05", "--out", tmp_path).exit_code == 0
+    text = letter_lines(tmp_path / "C2-05_北部ささえあい会議_第5回", "M201")
+    assert text[0] == "令和9年1月4日"
+    sender_at = text.index("あおば町社会福祉協議会　会長　松岡 誠一")
+    assert text[sender_at - 2].endswith("　様") and text[sender_at + 2].startswith("第5回 北部ささえあい会議")
+    assert "（公印省略）" not in text and not any(t.startswith("あ福第") for t in text)
+    assert "担当：生活支援コーディネーター　若松 里美" in text and "山辺 千尋" not in "".join(text)
+    assert "（返信先）あおば町社会福祉協議会　生活支援コーディネーター　若松 里美　行" in text
+
+
+def test_first_layer_letter_is_the_mayors_with_the_department_as_contact(december, sample):
+    out, _ = december
+    run_out = out.parent / "c0"
+    assert run("invitations", SAMPLE, "--meeting", "C0-05", "--out", run_out).exit_code == 0
+    text = letter_lines(run_out / "C0-05_あおば町支え合い推進会議_第5回", "M001")
+    assert text[:2] == ["あ福第1204号", "令和8年12月21日"]
+    assert "あおば町長　青葉 太一" in text and "（公印省略）" in text
+    assert "日頃より本町の地域づくりにご理解とご協力を賜り" in "".join(text)
+    box = text[text.index("【問い合わせ先】"):]
+    assert box[1:5] == ["あおば町役場 福祉課 高齢者支援係", "担当：支倉 みのり", "電話：0123-45-6789　FAX：0123-45-6790",
+                        "メール：shien@town-aoba.example"]
+    assert "（返信先）あおば町役場 福祉課 高齢者支援係　行" in text
+    assert any("FAX・メール・郵送または持参でご回答ください。" in t for t in text)
+
+
+def test_organisation_rsvp_asks_for_organisation_and_attendee(tmp_path):
+    assert run("invitations", SAMPLE, "--meeting", "C1-05", "--out", tmp_path).exit_code == 0
+    text = letter_lines(tmp_path / "C1-05_中央地区支え合い会議_第5回", "M113")
+    form = text[text.index("出欠回答票"):]
+    assert form[form.index("団　体　名") + 1] == "あおば駅前商店会"
+    assert "ご出席者\n（職・氏名）" in form
+    assert "□ 出席　　　□ 欠席" in form
+    assert not any("代理" in t for t in form) and "氏　　名" not in form
+    # 中央 names its SC (問い合わせ先SC_ID), and the form goes back to her office.
+    assert "（返信先）あおば町地域包括支援センター　生活支援コーディネーター　北村 健　行" in text
+    person = letter_lines(tmp_path / "C1-05_中央地区支え合い会議_第5回", "M101")
+    assert "氏　　名" in person and "□ 出席　　　□ 欠席　　　□ 代理出席" in person
+    assert "中央地区支え合い会議　事務局（あおば町地域包括支援センター）" in person
+
+
+def test_second_layer_without_secretariat_falls_back_to_the_mayor_and_department(ledger_file, tmp_path):
+    sheets = minimal()
+    set_cell(sheets, "協議体", "事務局", 2, "")          # C1 (第2層) without 事務局 or 発信者
+    set_cell(sheets, "生活支援コーディネーター", "終了日", 2, D(2026, 6, 30))   # its SC left: no SC in office
+    path = ledger_file(sheets)
+    assert run("invitations", path, "--meeting", "K13", "--out", tmp_path / "out").exit_code == 0
+    text = letter_lines(tmp_path / "out" / "K13_北の会議_第3回", "M11")
+    assert "テスト町長　試験 一郎" in text and "（公印省略）" in text
+    assert "【問い合わせ先】" in text and text[text.index("【問い合わせ先】") + 1] == "福祉課"
 
 
 def test_organisation_is_addressed_with_onchu_only(sample, tmp_path):

@@ -69,8 +69,11 @@ def test_late_letter_is_dated_when_posted_with_a_reachable_deadline(december):
     batch, _ = december
     letter = next((batch / "開催通知" / "C3-02_南部たすけあい会議_第2回" / "通知").iterdir())
     text = docx_text(letter.read_bytes())
-    assert text[1] == "令和8年12月1日"
-    assert any("令和8年12月4日（金）までにご回答ください" in t for t in text)
+    # Dated the day it goes out, sorry to be late, and a week to answer: not 12/4, three days on (§4.1).
+    assert text[0] == "令和8年12月1日"
+    assert ("なお、ご案内が遅くなり申し訳ございません。お手数をおかけしますが、"
+            "令和8年12月8日（火）までにご回答くださいますようお願い申し上げます。") in text
+    assert "令和8年12月8日（火）までに、別紙「出欠回答票」によりご回答ください。" in text
 
 
 def test_rerun_same_bytes_and_nothing_rewritten(december, tmp_path):
