@@ -227,3 +227,22 @@ def test_this_months_meeting_with_its_own_posting_date_is_not_late(ledger_file, 
     assert late == {"K21": (False, 20), "K22": (True, 21)}
     letter = next((tmp_path / "2026-12" / "開催通知" / "K21_町の会議_第4回" / "通知").iterdir())
     assert docx_text(letter.read_bytes())[0] == "令和8年12月3日"
+
+
+def test_late_letter_deadlines_and_a_phone_call_for_the_last_week(ledger_file, tmp_path):
+    s = minimal()
+    s["会議"].append(["K21", "C0", 4, D(2026, 12, 10), "14:00", "16:00", "役場", "議題", "座長", None])
+    s["会議"].append(["K22", "C1", 4, D(2026, 12, 7), "10:00", "11:30", "公民館", "議題", "座長", None])
+    result = run("monthly", ledger_file(s), "--month", "2026-12", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "2026-12" / "開催通知"
+    # Posted Tuesday 12/1: a week later (12/8) still falls before the 12/10 meeting ...
+    far = docx_text(next((folder / "K21_町の会議_第4回" / "通知").iterdir()).read_bytes())
+    assert far[0] == "令和8年12月1日" and "令和8年12月8日（火）までに、別紙「出欠回答票」によりご回答ください。" in far
+    # ... but not before the 12/7 one: the answer is due the office day before it.
+    near = docx_text(next((folder / "K22_北の会議_第4回" / "通知").iterdir()).read_bytes())
+    assert near[0] == "令和8年12月1日" and "令和8年12月4日（金）までに、別紙「出欠回答票」によりご回答ください。" in near
+    phone = "【至急: 開催まで1週間を切っています。通知の発送に加え、構成員へ電話で連絡してください】"
+    lines = {line.split()[1]: line for line in result.output.splitlines() if line.startswith("[通知]")}
+    assert lines["K22"].endswith("【遅れ: 未送付のため今月発送。開催まで残り 6 日】" + phone)
+    assert phone not in lines["K21"]

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from .. import messages
-from ..render.context import labels_context, letter_context, meeting_title, posting_date, recipient_context
+from ..render.context import (LATE_REPLY_DAYS, labels_context, letter_context, meeting_title, posting_date,
+                              recipient_context)
 from ..errors import UsageError
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
@@ -345,6 +346,9 @@ class Invitations(DocumentType):
                                                      labels=r.count("郵送"))
         if item.late:
             detail += messages.MONTHLY_LATE.format(days=item.days_left)
+        if item.days_left is not None and item.days_left < LATE_REPLY_DAYS and not item.skip_reason:
+            # A letter cannot arrive and be answered in time: staff must phone.
+            detail += messages.MONTHLY_PHONE
         if item.revised:
             detail += messages.MONTHLY_REVISED
         return detail
