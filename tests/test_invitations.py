@@ -343,3 +343,31 @@ def test_letter_is_one_page_and_rsvp_one_page_when_printed(december, tmp_path):
     labels = subprocess.run(["pdftotext", str(tmp_path / "宛名ラベル.pdf"), "-"], capture_output=True,
                             text=True, check=True).stdout.split("\f")
     assert len([p for p in labels if p.strip()]) == 1          # six posted: one sheet of 12
+
+
+def pdf_words(pdf):
+    """(text, xMin, yMin, yMax) of every word pdftotext -bbox finds, in reading order."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [(m.group(5), float(m.group(1)), float(m.group(2)), float(m.group(4)))
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                                 html)]
+
+
+@pytest.mark.skipif(soffice is None, reason="LibreOffice is not installed")
+def test_note_values_start_at_the_same_x_on_paper(tmp_path):
+    # C3-02's 出欠の回答 is the longest label; 持ち物 used to be spaced with ASCII spaces and sat 5 pt off.
+    assert run("invitations", SAMPLE, "--meeting", "C3-02", "--out", tmp_path / "out").exit_code == 0
+    letter = next((tmp_path / "out" / "C3-02_南部たすけあい会議_第2回" / "通知").iterdir())
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(letter)],
+                   check=True, capture_output=True, timeout=180)
+    words = pdf_words(tmp_path / (letter.stem + ".pdf"))
+    starts = {}
+    for number, label in zip("１２３４５", ("日時", "場所", "議題", "持ち物", "出欠の回答")):
+        head = next(w for w in words if w[0] == number)
+        line = sorted((w for w in words if abs(w[2] - head[2]) < 1 and w[1] > head[1]), key=lambda w: w[1])
+        spelled = ""
+        while spelled != label:            # the label's characters, however the PDF splits them
+            spelled += line.pop(0)[0]
+        value = line[0] if line else next(w for w in words if w[2] > head[2] + 1)   # 議題: items on the next line
+        starts[label] = value[1]
+    assert max(starts.values()) - min(starts.values()) <= 1.0, starts
