@@ -54,6 +54,8 @@ TEMPLATES_DIR_MISSING = "テンプレートのフォルダ {path} がありま�
 SKIP_CANCELLED = "中止のため作成しません"
 SKIP_ERRORS = "台帳のエラーのため作成しません"
 SKIP_NO_RECIPIENTS = "送付先の構成員がいません"
+# --- invitations: labels ---------------------------------------------------------------------
+LABEL_START_RANGE = "--label-start は 1〜12（A4 12面シートの何枚目のラベルから印刷するか）で指定してください。指定された値: {value}"
 INVITATIONS_NONE = "対象の会議がありません。"
 INVITATIONS_MEETING = "{title}（{date}）: {detail}"
 INVITATIONS_MADE = "通知 {letters} 通（郵送 {post}・メール {mail}・手渡し {hand}）、ラベル {labels} 枚 → {folder}"

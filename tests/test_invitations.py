@@ -371,3 +371,35 @@ def test_note_values_start_at_the_same_x_on_paper(tmp_path):
         value = line[0] if line else next(w for w in words if w[2] > head[2] + 1)   # 議題: items on the next line
         starts[label] = value[1]
     assert max(starts.values()) - min(starts.values()) <= 1.0, starts
+
+
+def test_label_name_is_14pt_and_larger_than_the_address(december):
+    out, _ = december
+    xml = part_xml((out / "C4-05_東部ふれあい協議体_第5回" / "宛名ラベル.docx").read_bytes())
+    sizes = {}
+    for paragraph in re.findall(r"<w:p[ >].*?</w:p>", xml, re.S):
+        text = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", paragraph))
+        size = re.search(r'<w:sz w:val="(\d+)"/>', paragraph)
+        sizes[text] = int(size.group(1)) / 2 if size else 10.5      # Normal is 10.5 pt
+    names = [t for t in sizes if t.endswith("　様")]
+    addresses = [t for t in sizes if t.startswith("あおば町")]
+    assert names and addresses
+    assert {sizes[t] for t in names} == {14} and {sizes[t] for t in addresses} == {10.5}
+
+
+def test_label_start_leaves_used_labels_blank(tmp_path, sample):
+    assert run("invitations", SAMPLE, "--meeting", "C4-05", "--out", tmp_path, "--label-start", 4).exit_code == 0
+    doc = Document(tmp_path / "C4-05_東部ふれあい協議体_第5回" / "宛名ラベル.docx")
+    cells = [cell.text.strip() for row in doc.tables[0].rows for cell in row.cells]
+    posted = [m for m in recipients_of(sample, "C4", D(2026, 12, 23)) if m.delivery == "郵送"]
+    assert cells[:3] == ["", "", ""]
+    assert [c.splitlines()[-1] for c in cells[3:3 + len(posted)]] == [f"{m.name}　様" for m in posted]
+
+
+@pytest.mark.parametrize("start", [0, 13])
+def test_label_start_out_of_range(tmp_path, start):
+    result = run("invitations", SAMPLE, "--meeting", "C4-05", "--out", tmp_path, "--label-start", start)
+    assert result.exit_code == 2
+    assert f"--label-start は 1〜12（A4 12面シートの何枚目のラベルから印刷するか）で指定してください。指定された値: {start}" \
+        in result.output
+    assert not list(tmp_path.iterdir())

@@ -246,3 +246,19 @@ def test_late_letter_deadlines_and_a_phone_call_for_the_last_week(ledger_file, t
     lines = {line.split()[1]: line for line in result.output.splitlines() if line.startswith("[通知]")}
     assert lines["K22"].endswith("【遅れ: 未送付のため今月発送。開催まで残り 6 日】" + phone)
     assert phone not in lines["K21"]
+
+
+def test_all_of_the_months_labels_in_one_file(december, tmp_path):
+    batch, _ = december
+    manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+    entry = [f for f in manifest["files"] if f["kind"] == "labels_all"]
+    assert [f["path"] for f in entry] == ["開催通知/宛名ラベル_全件.docx"]
+    names = [t for t in docx_text((batch / entry[0]["path"]).read_bytes()) if t.endswith("様") or t.endswith("御中")]
+    per_meeting = []
+    for meeting in (m for m in manifest["meetings"] if m["kind"] == "invitation" and not m["skipped"]):
+        per_meeting += [f"{x['name']}　{x['honorific']}" for x in meeting["letters"] if x["delivery"] == "郵送"]
+    assert names == per_meeting and len(names) == 24       # 2 sheets of 12, not 4 part-filled ones
+    assert run("monthly", SAMPLE, "--month", "2026-12", "--out", tmp_path, "--label-start", 11).exit_code == 0
+    from docx import Document
+    cells = [c.text.strip() for r in Document(tmp_path / "2026-12" / entry[0]["path"]).tables[0].rows for c in r.cells]
+    assert cells[:10] == [""] * 10 and cells[10].endswith(per_meeting[0])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import messages
-from ..render.context import (LATE_REPLY_DAYS, labels_context, letter_context, meeting_title, posting_date,
+from ..render.context import (LABELS_PER_SHEET, LATE_REPLY_DAYS, labels_context, letter_context, meeting_title, posting_date,
                               recipient_context)
 from ..errors import UsageError
 from ..ledger.findings import Finding, Report
@@ -33,6 +33,7 @@ PAPER = ("郵送", "手渡し")
 LETTER_FOLDER = "通知"
 COMBINED_NAME = "印刷用_通知一式.docx"
 LABELS_NAME = "宛名ラベル.docx"
+ALL_LABELS_NAME = "宛名ラベル_全件.docx"     # the month's posted letters on as few sheets as possible
 SENDLIST_NAME = "送付リスト.xlsx"
 
 
@@ -132,13 +133,21 @@ class Templates:
         self.labels = load_template(LABELS_TEMPLATE.filename, custom_dir)
 
 
+def check_label_start(label_start: int) -> int:
+    """--label-start: the first free label (1-12) of a part-used sheet."""
+    if not 1 <= label_start <= LABELS_PER_SHEET:
+        raise UsageError(messages.LABEL_START_RANGE.format(value=label_start))
+    return label_start
+
+
 def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templates: Templates,
                   advance: Callable[[int], None] = lambda n: None,
-                  save: Callable[[Path, bytes], object] = atomic_write) -> MeetingResult:
+                  save: Callable[[Path, bytes], object] = atomic_write, label_start: int = 1) -> MeetingResult:
     """Write every file of one planned meeting; `advance(n)` reports letters done.
 
     `save(path, data)` writes one file (atomically by default; the monthly
-    batch passes one that leaves unchanged files alone).
+    batch passes one that leaves unchanged files alone). `label_start` is the
+    first free label of the sheet the labels will be printed on.
     """
     result = MeetingResult(plan)
     if plan.skip_reason:
@@ -163,7 +172,8 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
         result.combined = put(folder / COMBINED_NAME, templates.invitation.render_combined(paper), "print")
     posted = [m for m in plan.recipients if m.delivery == "郵送"]
     if posted:
-        result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted)), "labels")
+        result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted, label_start)),
+                            "labels")
     result.sendlist = put(folder / SENDLIST_NAME, sendlist_bytes(ledger, plan, result), "sendlist")
     return result
 
@@ -238,6 +248,7 @@ class InvitationItem(Item):
     history: list[str] = field(default_factory=list)      # versions letters were made for before
     previous_letters: list[dict] = field(default_factory=list)
     result: MeetingResult | None = None
+    all_labels: Path | None = None     # the month's 宛名ラベル_全件, kept on the first item with posted letters
 
 
 _WORKER: dict = {}
@@ -329,12 +340,32 @@ class Invitations(DocumentType):
                                             save=run.save)
         for item in items:
             item.skip_reason, item.blocking = item.plan.skip_reason, item.plan.blocking
+        self._write_all_labels(run, items, letters_dir)
+
+    def _write_all_labels(self, run: BatchRun, items: list[Item], letters_dir: str) -> None:
+        """One labels file for every posted letter of the month, in the order of the meetings.
+
+        Per meeting, a council of six posted members fills half a sheet; printed
+        together the month's labels need the fewest sheets.
+        """
+        made = [i for i in items if i.result and i.result.folder]
+        posted = [(i, m) for i in made for m in i.plan.recipients if m.delivery == "郵送"]
+        if not posted:
+            return
+        template = Templates(run.templates_dir).labels
+        data = template.render(labels_context([m for _, m in posted], run.label_start))
+        path = Path(letters_dir) / ALL_LABELS_NAME
+        run.save(path, data)
+        posted[0][0].all_labels = path
 
     def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
         if not (item.result and item.result.folder):
             return []
         by_path = {p: m.member_id for p, m in zip(item.result.letters, item.plan.recipients)}
-        return [(path, kind, by_path.get(path)) for path, kind in item.result.files]
+        made = [(path, kind, by_path.get(path)) for path, kind in item.result.files]
+        if item.all_labels:
+            made.append((item.all_labels, "labels_all", None))
+        return made
 
     def summary_detail(self, item: Item) -> str:
         if item.skip_reason:
