@@ -218,17 +218,35 @@ def test_sendlist(december, sample):
     out, _ = december
     folder = out / "C4-05_東部ふれあい協議体_第5回"
     ws = openpyxl.load_workbook(folder / "送付リスト.xlsx").active
+    assert [c.value for c in ws[3]] == ["No", "宛名", "所属団体・役職", "送付方法", "郵便番号", "住所", "メールアドレス",
+                                        "発送済", "回答", "回答日", "備考", "構成員ID", "ファイル名"]
     rows = list(ws.iter_rows(min_row=4, values_only=True))
     expected = recipients_of(sample, "C4", D(2026, 12, 23))
-    assert [r[1] for r in rows] == [m.member_id for m in expected]
-    assert [r[4] for r in rows] == [m.delivery for m in expected]
+    assert [r[11] for r in rows] == [m.member_id for m in expected]
+    assert [r[3] for r in rows] == [m.delivery for m in expected]
     for row in rows:
-        assert (folder / row[8]).exists()
-        if row[4] == "メール":
-            assert "@" in row[7]
-        if row[4] == "郵送":
-            assert row[5].startswith("〒") and row[6]
-    assert [c.value for c in ws[3]][-2:] == ["発送済", "備考"]
+        assert (folder / row[12]).exists()
+        if row[3] == "メール":
+            assert "@" in row[6]
+        if row[3] == "郵送":
+            assert row[4].startswith("〒") and row[5]
+    assert [r[8] for r in rows] == [None] * len(rows)         # nobody has answered a future meeting yet
+    # Printed: one landscape A4 wide, 構成員ID and ファイル名 kept out; every cell wraps at 10 pt.
+    assert ws.print_area == "'送付リスト'!$A$1:$K$" + str(ws.max_row)
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert {ws.cell(r, c).alignment.wrap_text for r in range(4, ws.max_row + 1) for c in range(1, 12)} == {True}
+    assert {ws.cell(r, c).font.sz for r in range(3, ws.max_row + 1) for c in range(1, 12)} == {10}
+
+
+def test_sendlist_shows_answers_from_the_ledger(ledger_file, tmp_path):
+    sheets = minimal()
+    sheets["出欠"] = [["会議ID", "構成員ID", "出欠", "回答日"],
+                      ["K13", "M11", "出席", D(2026, 8, 28)], ["K13", "M12", "欠席", None]]
+    assert run("invitations", ledger_file(sheets), "--meeting", "K13", "--out", tmp_path / "out").exit_code == 0
+    ws = openpyxl.load_workbook(tmp_path / "out" / "K13_北の会議_第3回" / "送付リスト.xlsx").active
+    answers = {r[11]: (r[8], r[9]) for r in ws.iter_rows(min_row=4, values_only=True)}
+    assert answers == {"M11": ("出席", __import__("datetime").datetime(2026, 8, 28)), "M12": ("欠席", None),
+                       "M13": (None, None), "M14": (None, None)}
 
 
 def test_rerun_gives_the_same_bytes(december, tmp_path):
@@ -403,3 +421,22 @@ def test_label_start_out_of_range(tmp_path, start):
     assert f"--label-start は 1〜12（A4 12面シートの何枚目のラベルから印刷するか）で指定してください。指定された値: {start}" \
         in result.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(soffice is None, reason="LibreOffice is not installed")
+def test_sendlist_prints_on_one_landscape_page_at_10pt(december, tmp_path):
+    out, _ = december
+    source = out / "C4-05_東部ふれあい協議体_第5回" / "送付リスト.xlsx"
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   capture_output=True, timeout=180)
+    pdf = tmp_path / "送付リスト.pdf"
+    if not pdf.exists():
+        pytest.skip("LibreOffice Calc is not installed")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info) and "841.89 x 595.3" in info        # one A4, landscape
+    words = pdf_words(pdf)
+    assert not any(w[0] in ("構成員ID", "ファイル名") or w[0].startswith("通知/") for w in words)
+    no = next(w for w in words if w[0] == "No")
+    first = next(w for w in words if w[2] > no[3] and w[0].endswith("様") is False and len(w[0]) >= 2
+                 and all(ord(c) > 0x2E7F for c in w[0]))
+    assert first[3] - first[2] >= 9 * 1.2              # a line box of 10 pt text, not shrunk below 9 pt
