@@ -327,6 +327,13 @@ def test_templates_export_edit_and_check(tmp_path):
     assert result.exit_code == 1
     assert "使えない変数 chairman、meeting.dat" in result.output
     assert "meeting.date" in result.output                          # lists what exists
+    # §4.1's variables are known: sender, contact and the organisation's form.
+    doc = Document(folder / "invitation.docx")
+    doc.add_paragraph("{{ sender.line }}{% if sender.is_mayor and late %}{{ contact.role }}{{ contact.reply_ways }}"
+                      "{% endif %}{% if recipient.organisation and contact.is_coordinator %}{% endif %}")
+    doc.save(folder / "invitation.docx")
+    result = run("templates", "check", folder)
+    assert "使えない変数 chairman、meeting.dat" in result.output and "sender.line" in result.output
 
 
 def test_edited_template_is_used(tmp_path):
