@@ -199,11 +199,11 @@ def _note_items(doc) -> None:
                        "{%p endif %}"]),
         ("３", "議題", ["{%p for item in meeting.agenda %}", "（{{ loop.index }}）{{ item }}", "{%p endfor %}"]),
         ("４", "持ち物", ["{{ meeting.bring }}"]),
-        ("５", "出欠の回答", ["{{ meeting.reply_by }}までに、別紙「出欠回答票」によりご回答ください。"]),
+        ("５", "出欠の回答", ["{{ meeting.reply_by }}までに、別紙「出欠回答票」でご回答ください。"]),
     ]
     table = doc.add_table(rows=len(rows), cols=3)
     _borderless(table)
-    _fixed_layout(table, [9, 21, 135], cell_margin_mm=(0.6, 0, 0.6, 0))
+    _fixed_layout(table, [7, 21, 137], cell_margin_mm=(0.6, 0, 0.6, 0))
     for row, (number, label, lines) in zip(table.rows, rows):
         _set_cell_text(row.cells[0], number)
         label_p = _set_cell_text(row.cells[1], label)
@@ -211,13 +211,13 @@ def _note_items(doc) -> None:
         row.cells[1].paragraphs[0].paragraph_format.right_indent = Mm(0)
         value = row.cells[2]
         first = _set_cell_text(value, lines[0])
-        first.paragraph_format.left_indent = Mm(5)
+        first.paragraph_format.left_indent = Mm(4)
         for line in lines[1:]:
             p = para(value, line)
-            p.paragraph_format.left_indent = Mm(5)
+            p.paragraph_format.left_indent = Mm(4)
         for p in value.paragraphs:
             if p.text.startswith("（{{ loop.index"):
-                p.paragraph_format.left_indent = Mm(5 + 7.4)
+                p.paragraph_format.left_indent = Mm(4 + 7.4)
                 p.paragraph_format.first_line_indent = -Mm(7.4)
 
 

@@ -90,7 +90,7 @@ def test_letter_text(december, sample):
         "３", "議題", "（1）多世代交流イベントの振り返り", "（2）冬の見守り",
         "４", "持ち物", "筆記用具",
         # 10 days before 12/23 is Sunday 12/13: the answer is due the Friday before.
-        "５", "出欠の回答", "令和8年12月11日（金）までに、別紙「出欠回答票」によりご回答ください。"]
+        "５", "出欠の回答", "令和8年12月11日（金）までに、別紙「出欠回答票」でご回答ください。"]
     assert page1.index("敬具") < page1.index("記") < page1.index("以上")
     assert not any("ご案内が遅くなり" in t for t in page1)
     page2 = text[len(page1):]

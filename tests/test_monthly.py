@@ -73,7 +73,7 @@ def test_late_letter_is_dated_when_posted_with_a_reachable_deadline(december):
     assert text[0] == "令和8年12月1日"
     assert ("なお、ご案内が遅くなり申し訳ございません。お手数をおかけしますが、"
             "令和8年12月8日（火）までにご回答くださいますようお願い申し上げます。") in text
-    assert "令和8年12月8日（火）までに、別紙「出欠回答票」によりご回答ください。" in text
+    assert "令和8年12月8日（火）までに、別紙「出欠回答票」でご回答ください。" in text
 
 
 def test_rerun_same_bytes_and_nothing_rewritten(december, tmp_path):
@@ -238,10 +238,10 @@ def test_late_letter_deadlines_and_a_phone_call_for_the_last_week(ledger_file, t
     folder = tmp_path / "2026-12" / "開催通知"
     # Posted Tuesday 12/1: a week later (12/8) still falls before the 12/10 meeting ...
     far = docx_text(next((folder / "K21_町の会議_第4回" / "通知").iterdir()).read_bytes())
-    assert far[0] == "令和8年12月1日" and "令和8年12月8日（火）までに、別紙「出欠回答票」によりご回答ください。" in far
+    assert far[0] == "令和8年12月1日" and "令和8年12月8日（火）までに、別紙「出欠回答票」でご回答ください。" in far
     # ... but not before the 12/7 one: the answer is due the office day before it.
     near = docx_text(next((folder / "K22_北の会議_第4回" / "通知").iterdir()).read_bytes())
-    assert near[0] == "令和8年12月1日" and "令和8年12月4日（金）までに、別紙「出欠回答票」によりご回答ください。" in near
+    assert near[0] == "令和8年12月1日" and "令和8年12月4日（金）までに、別紙「出欠回答票」でご回答ください。" in near
     phone = "【至急: 開催まで1週間を切っています。通知の発送に加え、構成員へ電話で連絡してください】"
     lines = {line.split()[1]: line for line in result.output.splitlines() if line.startswith("[通知]")}
     assert lines["K22"].endswith("【遅れ: 未送付のため今月発送。開催まで残り 6 日】" + phone)
