@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from .. import messages
-from ..render.context import (LABELS_PER_SHEET, LATE_REPLY_DAYS, labels_context, letter_context, meeting_title, posting_date,
-                              recipient_context)
+from ..render.context import (LABELS_PER_SHEET, LATE_REPLY_DAYS, labels_context, letter_context, meeting_title,
+                              posting_date, recipient_context)
 from ..errors import UsageError
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
