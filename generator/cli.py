@@ -19,6 +19,8 @@ templates_option = click.option("--templates", "templates_dir", default=None, ty
                                 help="編集したテンプレートのフォルダ（sasaeai templates export で作成）。")
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
                           help="出力先フォルダ。")
+label_start_option = click.option("--label-start", "label_start", type=int, default=1, show_default=True,
+                                  help="宛名ラベルを A4 12面シートの何枚目から印刷するか（1〜12。使いかけのシート用）。")
 
 
 @contextlib.contextmanager
@@ -135,9 +137,10 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) 
 @click.option("--meeting", "meeting_id", default=None, help="この会議IDの会議だけ作ります。")
 @click.option("--month", default=None, help="この月（YYYY-MM）に開催する会議をすべて作ります。")
 @out_option
+@label_start_option
 @templates_option
 @password_option
-def invitations(ledger: str, meeting_id: str | None, month: str | None, out_dir: str,
+def invitations(ledger: str, meeting_id: str | None, month: str | None, out_dir: str, label_start: int,
                 templates_dir: str | None, password: str | None) -> None:
     """会議の開催通知（出欠回答票付き）・印刷用一式・宛名ラベル・送付リストを作ります。
 
@@ -152,7 +155,7 @@ def invitations(ledger: str, meeting_id: str | None, month: str | None, out_dir:
     """
     with _progress(messages.PROGRESS_LETTERS) as (progress, on_total):
         run = workflows.make_invitations(ledger, out_dir, meeting_id=meeting_id, month=month,
-                                         templates_dir=templates_dir, password=password,
+                                         templates_dir=templates_dir, password=password, label_start=label_start,
                                          progress=progress, on_total=on_total)
     click.echo(summary.format_invitations(run))
     sys.exit(EXIT_FINDINGS if run.has_errors else EXIT_OK)
@@ -209,9 +212,10 @@ def annual(ledger: str, fiscal_year: int, out_dir: str, templates_dir: str | Non
 @click.option("--pdf", is_flag=True, help="すべての .docx の PDF も作ります（LibreOffice が必要）。")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="通知を作る並列プロセス数。")
 @click.option("--annual", "with_annual", is_flag=True, help="3月以外でも年次報告書を作ります。")
+@label_start_option
 @templates_option
 @password_option
-def monthly(ledger: str, month: str, out_dir: str, pdf: bool, jobs: int, with_annual: bool,
+def monthly(ledger: str, month: str, out_dir: str, pdf: bool, jobs: int, with_annual: bool, label_start: int,
             templates_dir: str | None, password: str | None) -> None:
     """月次処理: 点検、翌月の会議の通知一式、今月の会議の議事録、3月は年次報告書。
 
@@ -229,7 +233,7 @@ def monthly(ledger: str, month: str, out_dir: str, pdf: bool, jobs: int, with_an
         find_soffice()    # say so before any work when LibreOffice is missing
     with _progress(messages.PROGRESS_BATCH) as (progress, on_total):
         batch = workflows.run_monthly(ledger, month, out_dir, pdf=pdf, jobs=jobs, annual=with_annual,
-                                      templates_dir=templates_dir, password=password,
+                                      templates_dir=templates_dir, password=password, label_start=label_start,
                                       progress=progress, on_total=on_total)
     click.echo(summary.format_monthly(batch))
     click.echo(summary.format_monthly_done(batch))

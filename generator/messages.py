@@ -55,6 +55,8 @@ TEMPLATES_DIR_MISSING = "テンプレートのフォルダ {path} がありま�
 SKIP_CANCELLED = "中止のため作成しません"
 SKIP_ERRORS = "台帳のエラーのため作成しません"
 SKIP_NO_RECIPIENTS = "送付先の構成員がいません"
+# --- invitations: labels ---------------------------------------------------------------------
+LABEL_START_RANGE = "--label-start は 1〜12（A4 12面シートの何枚目のラベルから印刷するか）で指定してください。指定された値: {value}"
 INVITATIONS_NONE = "対象の会議がありません。"
 INVITATIONS_MEETING = "{title}（{date}）: {detail}"
 INVITATIONS_MADE = "通知 {letters} 通（郵送 {post}・メール {mail}・手渡し {hand}）、ラベル {labels} 枚 → {folder}"
@@ -90,6 +92,8 @@ MONTHLY_LINE = "[{kind}] {id} {title}（{date}）: {detail}"
 MONTHLY_LETTERS = "通知 {letters} 通（郵送 {post}・メール {mail}・手渡し {hand}）、ラベル {labels} 枚、メール送信予定 {mail} 件"
 MONTHLY_MINUTES_MADE = "議事録を作成"
 MONTHLY_LATE = "【遅れ: 未送付のため今月発送。開催まで残り {days} 日】"
+# --- monthly: letters too late to rely on the post ------------------------------------------
+MONTHLY_PHONE = "【至急: 開催まで1週間を切っています。通知の発送に加え、構成員へ電話で連絡してください】"
 MONTHLY_REVISED = "【改訂: 日時・場所・議題が変わったため作り直し】"
 MONTHLY_PREVIOUS = "    旧版を受け取った方（訂正の連絡が必要）: {people}"
 MONTHLY_ANNUAL = "[年次報告] {files}"

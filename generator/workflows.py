@@ -16,7 +16,8 @@ from .batch.monthly import Batch, run_monthly
 from .batch.send import SendReport, Settings, send_batch
 from .documents.annual import AnnualResult, write_annual
 from .documents.handover import write_handover
-from .documents.invitation import MeetingResult, Templates, plan_meeting, select_meetings, write_meeting
+from .documents.invitation import (MeetingResult, Templates, check_label_start, plan_meeting, select_meetings,
+                                   write_meeting)
 from .documents.minutes import MinutesResult, write_minutes
 from .documents.templates import TemplateCheck, check_templates, export
 from .errors import UsageError
@@ -68,10 +69,14 @@ def _one_of(meeting_id: str | None, month: str | None) -> None:
 
 def make_invitations(ledger_path: str | Path, out_dir: str | Path, *, meeting_id: str | None = None,
                      month: str | None = None, templates_dir: str | Path | None = None,
-                     password: str | None = None, progress: Progress = _nothing,
+                     password: str | None = None, label_start: int = 1, progress: Progress = _nothing,
                      on_total: Progress = _nothing) -> InvitationsRun:
-    """Letters, print file, labels and 送付リスト for one meeting or a month's meetings."""
+    """Letters, print file, labels and 送付リスト for one meeting or a month's meetings.
+
+    `label_start` (1-12): each meeting's labels begin on that label of a part-used sheet.
+    """
     _one_of(meeting_id, month)
+    check_label_start(label_start)
     ledger, report = load_and_check(ledger_path, None, password)
     meetings = select_meetings(ledger, meeting_id, month)
     run = InvitationsRun()
@@ -81,7 +86,7 @@ def make_invitations(ledger_path: str | Path, out_dir: str | Path, *, meeting_id
     templates = Templates(templates_dir)
     on_total(sum(len(p.recipients) for p in plans if not p.skip_reason))
     for plan in plans:
-        run.results.append(write_meeting(ledger, plan, out_dir, templates, progress))
+        run.results.append(write_meeting(ledger, plan, out_dir, templates, progress, label_start=label_start))
     return run
 
 

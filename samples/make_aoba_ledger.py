@@ -58,6 +58,13 @@ COUNCILS = [
     ("C4", "東部ふれあい協議体", 2, "A4", D(2022, 4, 1), "M401", "東野自治会連合会", 6),
 ]
 
+# 協議体.発信者 and 問い合わせ先SC_ID (§4.1): 北部 writes in the 社協会長's name; 中央 names its SC
+# outright; 南部 and 東部 leave both blank and get 「名称　事務局（事務局）」 and their area's SC.
+LETTER_SENDERS = {
+    "C1": ("", "SC02"),
+    "C2": ("あおば町社会福祉協議会　会長　松岡 誠一", ""),
+}
+
 # (団体種別, 所属団体 pattern, 役職, 敬称) per seat; {a} is the area's short name.
 SEATS = {
     "C0": [("老人クラブ", "あおば町老人クラブ連合会", "会長"), ("行政", "あおば町役場 福祉課", "課長"),
@@ -252,7 +259,8 @@ GOALS = [
 COLUMNS = {
     "生活支援コーディネーター": ("SC_ID", "氏名", "ふりがな", "層", "担当圏域ID", "所属", "所属種別", "配置日", "終了日",
                         "電話", "メール"),
-    "協議体": ("協議体ID", "名称", "層", "圏域ID", "設置日", "座長構成員ID", "事務局", "年間目標開催回数", "公開", "備考"),
+    "協議体": ("協議体ID", "名称", "層", "圏域ID", "設置日", "座長構成員ID", "事務局", "年間目標開催回数", "公開", "備考",
+            "発信者", "問い合わせ先SC_ID"),
     "構成員": ("構成員ID", "協議体ID", "氏名", "ふりがな", "敬称", "所属団体", "団体種別", "役職", "協議体での役割",
             "郵便番号", "住所1", "住所2", "電話", "メール", "送付方法", "就任日", "退任日"),
     "出欠": ("会議ID", "構成員ID", "出欠", "代理者氏名", "意見"),
@@ -292,7 +300,7 @@ def build(out: Path = OUT) -> Path:
         (sc_id, name, kana, layer, area, org, kind, start, end, f"0123-45-{7000 + i:04d}",
          f"sc{i + 1:02d}@town-aoba.example")
         for i, (sc_id, name, kana, layer, area, org, kind, start, end) in enumerate(SCS)])
-    _fill_table(wb["協議体"], [c + ("公開", "") for c in COUNCILS])
+    _fill_table(wb["協議体"], [c + ("公開", "") + LETTER_SENDERS.get(c[0], ("", "")) for c in COUNCILS])
 
     members = wb["構成員"]
     names = iter(rng.sample([s + " " + g for s in SURNAMES for g in GIVEN], 80))

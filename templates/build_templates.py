@@ -168,9 +168,64 @@ def save(doc: Document, name: str) -> Path:
 R, C = WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.CENTER
 
 
+def _distributed(paragraph) -> None:
+    """均等割付: the label's characters spread over its cell, as in Word's 均等割り付け."""
+    ppr = paragraph._p.get_or_add_pPr()
+    jc = ppr.find(qn("w:jc"))
+    if jc is None:
+        jc = OxmlElement("w:jc")
+        ppr.append(jc)
+    jc.set(qn("w:val"), "distribute")
+
+
+def _borderless(table) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    table._tbl.tblPr.append(borders)
+
+
+def _note_items(doc) -> None:
+    """記 1-5 as a borderless table: numbers, 均等割付 labels in one fixed width, values.
+
+    A fixed label column is what makes every value start at the same x, in
+    Word and in LibreOffice alike; spaces typed into the labels never did.
+    """
+    rows = [
+        ("１", "日時", ["{{ meeting.date }}　{{ meeting.time }}"]),
+        ("２", "場所", ["{{ meeting.place }}", "{%p if meeting.place_address %}", "（{{ meeting.place_address }}）",
+                       "{%p endif %}"]),
+        ("３", "議題", ["{%p for item in meeting.agenda %}", "（{{ loop.index }}）{{ item }}", "{%p endfor %}"]),
+        ("４", "持ち物", ["{{ meeting.bring }}"]),
+        ("５", "出欠の回答", ["{{ meeting.reply_by }}までに、別紙「出欠回答票」でご回答ください。"]),
+    ]
+    table = doc.add_table(rows=len(rows), cols=3)
+    _borderless(table)
+    _fixed_layout(table, [7, 21, 137], cell_margin_mm=(0.6, 0, 0.6, 0))
+    for row, (number, label, lines) in zip(table.rows, rows):
+        _set_cell_text(row.cells[0], number)
+        label_p = _set_cell_text(row.cells[1], label)
+        _distributed(label_p)
+        row.cells[1].paragraphs[0].paragraph_format.right_indent = Mm(0)
+        value = row.cells[2]
+        first = _set_cell_text(value, lines[0])
+        first.paragraph_format.left_indent = Mm(4)
+        for line in lines[1:]:
+            p = para(value, line)
+            p.paragraph_format.left_indent = Mm(4)
+        for p in value.paragraphs:
+            if p.text.startswith("（{{ loop.index"):
+                p.paragraph_format.left_indent = Mm(4 + 7.4)
+                p.paragraph_format.first_line_indent = -Mm(7.4)
+
+
 def build_invitation() -> Path:
     doc = new_document()
     body = doc  # the letter: page 1
+    # 文書番号 and （公印省略） belong to letters in the 首長's name only (§4.1); the context leaves
+    # doc_number empty and seal_omitted false for a council's own letters.
     para(body, "{%p if doc_number %}")
     para(body, "{{ doc_number }}", align=R)
     para(body, "{%p endif %}")
@@ -190,7 +245,7 @@ def build_invitation() -> Path:
     para(body, "{%p endif %}")
     para(body, "{{ recipient.addressee }}", size=12)
     para(body)
-    para(body, "{{ sender.title }}　{{ sender.name }}", align=R)
+    para(body, "{{ sender.line }}", align=R)
     para(body, "{%p if sender.seal_omitted %}")
     para(body, "（公印省略）", align=R)
     para(body, "{%p endif %}")
@@ -202,23 +257,15 @@ def build_invitation() -> Path:
          indent_first=10.5)
     para(body, "さて、標記の会議を下記のとおり開催いたします。ご多忙のところ誠に恐縮ですが、"
                "ご出席くださいますようお願い申し上げます。", indent_first=10.5)
+    para(body, "{%p if late %}")
+    para(body, "なお、ご案内が遅くなり申し訳ございません。お手数をおかけしますが、"
+               "{{ meeting.reply_by }}までにご回答くださいますようお願い申し上げます。", indent_first=10.5)
+    para(body, "{%p endif %}")
     para(body, "敬具", align=R)
     para(body)
     para(body, "記", align=C)
     para(body)
-    hang = 84
-    para(body, "１　日　　時　　{{ meeting.date }}　{{ meeting.time }}", left=hang, hanging=hang)
-    para(body, "２　場　　所　　{{ meeting.place }}", left=hang, hanging=hang)
-    para(body, "{%p if meeting.place_address %}")
-    para(body, "（{{ meeting.place_address }}）", left=hang)
-    para(body, "{%p endif %}")
-    para(body, "３　議　　題", left=hang, hanging=hang)
-    para(body, "{%p for item in meeting.agenda %}")
-    para(body, "（{{ loop.index }}）{{ item }}", left=hang + 21, hanging=21)
-    para(body, "{%p endfor %}")
-    para(body, "４　持 ち 物　　{{ meeting.bring }}", left=hang, hanging=hang)
-    para(body, "５　出欠の回答　別紙「出欠回答票」により、{{ meeting.reply_by }}までにご回答ください。",
-         left=hang, hanging=hang)
+    _note_items(doc)
     para(body)
     para(body, "以上", align=R)
     para(body)
@@ -230,17 +277,23 @@ def build_invitation() -> Path:
     _set_cell_text(cell, "【問い合わせ先】")
     para(cell, "{{ contact.department }}")
     para(cell, "{%p if contact.person %}")
-    para(cell, "担当：{{ contact.person }}")
+    para(cell, "担当：{% if contact.role %}{{ contact.role }}　{% endif %}{{ contact.person }}")
     para(cell, "{%p endif %}")
-    para(cell, "電話：{{ contact.phone }}{% if contact.fax %}　FAX：{{ contact.fax }}{% endif %}")
+    para(cell, "{%p if contact.phone or contact.fax %}")
+    para(cell, "{% if contact.phone %}電話：{{ contact.phone }}{% endif %}"
+               "{% if contact.phone and contact.fax %}　{% endif %}{% if contact.fax %}FAX：{{ contact.fax }}{% endif %}")
+    para(cell, "{%p endif %}")
     para(cell, "{%p if contact.email %}")
     para(cell, "メール：{{ contact.email }}")
     para(cell, "{%p endif %}")
 
-    # Page 2: the RSVP form.
-    para(body, "（返信先）{{ contact.department }}　行", page_break_before=True)
+    # Page 2: the RSVP form. It goes back to whoever answers questions (§4.1).
+    para(body, "（返信先）{{ contact.department }}{% if contact.is_coordinator %}　{{ contact.role }}　{{ contact.person }}{% endif %}　行",
+         page_break_before=True)
+    para(body, "{%p if contact.fax or contact.email %}")
     para(body, "{% if contact.fax %}FAX：{{ contact.fax }}　{% endif %}"
                "{% if contact.email %}メール：{{ contact.email }}{% endif %}")
+    para(body, "{%p endif %}")
     para(body)
     para(body, "出欠回答票", align=C, size=16, bold=True, font=GOTHIC)
     para(body)
@@ -249,6 +302,21 @@ def build_invitation() -> Path:
     para(body, "日時：{{ meeting.date }}　{{ meeting.time }}")
     para(body, "場所：{{ meeting.place }}")
     para(body)
+    # An organisation (敬称 御中) answers for itself and names who will come; a person
+    # answers for themself and may send a proxy (§4.1).
+    para(body, "{%p if recipient.organisation %}")
+    form = doc.add_table(rows=4, cols=2)
+    _cell_borders(form)
+    _fixed_layout(form, [35, 130], cell_margin_mm=(2, 2, 2, 2))
+    for row, label in zip(form.rows, ["団　体　名", "出　　欠", "ご出席者\n（職・氏名）", "ご意見・\nご質問"]):
+        _set_cell_text(row.cells[0], label, align=C)
+        row.cells[0].vertical_alignment = 1  # center
+    _set_cell_text(form.rows[0].cells[1], "{{ recipient.name }}", size=12)
+    _set_cell_text(form.rows[1].cells[1], "□ 出席　　　□ 欠席")
+    for row, height in zip(form.rows, (16, 14, 22, 62)):
+        row.height = Mm(height)
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    para(body, "{%p else %}")
     form = doc.add_table(rows=4, cols=2)
     _cell_borders(form)
     _fixed_layout(form, [35, 130], cell_margin_mm=(2, 2, 2, 2))
@@ -260,18 +328,21 @@ def build_invitation() -> Path:
     _set_cell_text(form.rows[1].cells[1], "{{ recipient.name }}", size=12)
     _set_cell_text(form.rows[2].cells[1], "□ 出席　　　□ 欠席　　　□ 代理出席")
     para(form.rows[2].cells[1], "（代理出席の方のお名前：　　　　　　　　　　　　　）")
-    for row, height in zip(form.rows, (14, 16, 22, 70)):
+    for row, height in zip(form.rows, (14, 16, 22, 62)):
         row.height = Mm(height)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    para(body, "{%p endif %}")
     para(body)
-    para(body, "{{ meeting.reply_by }}までに、FAX・メール・郵送または持参でご回答ください。")
+    para(body, "{{ meeting.reply_by }}までに、{{ contact.reply_ways }}でご回答ください。")
     para(body, "あてはまる□に✓を付けてください。")
     para(body)
-    para(body, "返信先：{{ contact.department }}{% if contact.person %}（担当：{{ contact.person }}）{% endif %}")
+    para(body, "返信先：{{ contact.department }}{% if contact.person %}（担当：{% if contact.role %}{{ contact.role }}　"
+               "{% endif %}{{ contact.person }}）{% endif %}")
     para(body, "{%p if contact.address %}")
     para(body, "{{ contact.postal }}　{{ contact.address }}", left=42)
     para(body, "{%p endif %}")
-    para(body, "電話：{{ contact.phone }}{% if contact.fax %}　FAX：{{ contact.fax }}{% endif %}"
+    para(body, "{% if contact.phone %}電話：{{ contact.phone }}{% endif %}"
+               "{% if contact.fax %}　FAX：{{ contact.fax }}{% endif %}"
                "{% if contact.email %}　メール：{{ contact.email }}{% endif %}", left=42)
     _drop_leading_empty_paragraph(doc)
     return save(doc, "invitation.docx")
@@ -305,7 +376,8 @@ def build_labels() -> Path:
         first.paragraph_format.space_before = Pt(9)
         for field in ("address1", "address2", "org_line"):
             para(cell, "{{ row.%s.%s }}" % (side, field))
-        name = para(cell, "{{ row.%s.addressee }}" % side, size=12)
+        # The name is what the carrier and the reader look for: 14 pt, above the 10.5 pt address.
+        name = para(cell, "{{ row.%s.addressee }}" % side, size=14)
         name.paragraph_format.space_before = Pt(3)
         for p in cell.paragraphs:
             p.paragraph_format.left_indent = Mm(6)

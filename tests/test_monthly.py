@@ -69,8 +69,11 @@ def test_late_letter_is_dated_when_posted_with_a_reachable_deadline(december):
     batch, _ = december
     letter = next((batch / "開催通知" / "C3-02_南部たすけあい会議_第2回" / "通知").iterdir())
     text = docx_text(letter.read_bytes())
-    assert text[1] == "令和8年12月1日"
-    assert any("令和8年12月4日（金）までにご回答ください" in t for t in text)
+    # Dated the day it goes out, sorry to be late, and a week to answer: not 12/4, three days on (§4.1).
+    assert text[0] == "令和8年12月1日"
+    assert ("なお、ご案内が遅くなり申し訳ございません。お手数をおかけしますが、"
+            "令和8年12月8日（火）までにご回答くださいますようお願い申し上げます。") in text
+    assert "令和8年12月8日（火）までに、別紙「出欠回答票」でご回答ください。" in text
 
 
 def test_rerun_same_bytes_and_nothing_rewritten(december, tmp_path):
@@ -224,3 +227,38 @@ def test_this_months_meeting_with_its_own_posting_date_is_not_late(ledger_file, 
     assert late == {"K21": (False, 20), "K22": (True, 21)}
     letter = next((tmp_path / "2026-12" / "開催通知" / "K21_町の会議_第4回" / "通知").iterdir())
     assert docx_text(letter.read_bytes())[0] == "令和8年12月3日"
+
+
+def test_late_letter_deadlines_and_a_phone_call_for_the_last_week(ledger_file, tmp_path):
+    s = minimal()
+    s["会議"].append(["K21", "C0", 4, D(2026, 12, 10), "14:00", "16:00", "役場", "議題", "座長", None])
+    s["会議"].append(["K22", "C1", 4, D(2026, 12, 7), "10:00", "11:30", "公民館", "議題", "座長", None])
+    result = run("monthly", ledger_file(s), "--month", "2026-12", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "2026-12" / "開催通知"
+    # Posted Tuesday 12/1: a week later (12/8) still falls before the 12/10 meeting ...
+    far = docx_text(next((folder / "K21_町の会議_第4回" / "通知").iterdir()).read_bytes())
+    assert far[0] == "令和8年12月1日" and "令和8年12月8日（火）までに、別紙「出欠回答票」でご回答ください。" in far
+    # ... but not before the 12/7 one: the answer is due the office day before it.
+    near = docx_text(next((folder / "K22_北の会議_第4回" / "通知").iterdir()).read_bytes())
+    assert near[0] == "令和8年12月1日" and "令和8年12月4日（金）までに、別紙「出欠回答票」でご回答ください。" in near
+    phone = "【至急: 開催まで1週間を切っています。通知の発送に加え、構成員へ電話で連絡してください】"
+    lines = {line.split()[1]: line for line in result.output.splitlines() if line.startswith("[通知]")}
+    assert lines["K22"].endswith("【遅れ: 未送付のため今月発送。開催まで残り 6 日】" + phone)
+    assert phone not in lines["K21"]
+
+
+def test_all_of_the_months_labels_in_one_file(december, tmp_path):
+    batch, _ = december
+    manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+    entry = [f for f in manifest["files"] if f["kind"] == "labels_all"]
+    assert [f["path"] for f in entry] == ["開催通知/宛名ラベル_全件.docx"]
+    names = [t for t in docx_text((batch / entry[0]["path"]).read_bytes()) if t.endswith("様") or t.endswith("御中")]
+    per_meeting = []
+    for meeting in (m for m in manifest["meetings"] if m["kind"] == "invitation" and not m["skipped"]):
+        per_meeting += [f"{x['name']}　{x['honorific']}" for x in meeting["letters"] if x["delivery"] == "郵送"]
+    assert names == per_meeting and len(names) == 24       # 2 sheets of 12, not 4 part-filled ones
+    assert run("monthly", SAMPLE, "--month", "2026-12", "--out", tmp_path, "--label-start", 11).exit_code == 0
+    from docx import Document
+    cells = [c.text.strip() for r in Document(tmp_path / "2026-12" / entry[0]["path"]).tables[0].rows for c in r.cells]
+    assert cells[:10] == [""] * 10 and cells[10].endswith(per_meeting[0])

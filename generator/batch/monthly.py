@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..documents.base import BatchRun, Item, MonthPlan
-from ..documents.invitation import meeting_version, parse_month
+from ..documents.invitation import check_label_start, meeting_version, parse_month
 from ..documents.registry import DOCUMENT_TYPES, document_type
 from ..japanese import fiscal_year_of, format_date
 from ..ledger.check import load_and_check
@@ -93,10 +93,12 @@ def _order(items: list[Item]) -> list[Item]:
 
 def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pdf: bool = False, jobs: int = 1,
                 annual: bool = False, templates_dir: str | None = None, password: str | None = None,
-                today: dt.date | None = None, progress: Callable[[int], None] = lambda n: None,
+                today: dt.date | None = None, label_start: int = 1,
+                progress: Callable[[int], None] = lambda n: None,
                 on_total: Callable[[int], None] = lambda n: None) -> Batch:
     """Make the month's documents into out_root/YYYY-MM and return what was made."""
     year, mon = parse_month(month)
+    check_label_start(label_start)
     month = f"{year:04d}-{mon:02d}"
     fiscal_year = fiscal_year_of(dt.date(year, mon, 1))
     ledger, report = load_and_check(ledger_path, fiscal_year, password)
@@ -122,7 +124,7 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
         return changed
 
     run = BatchRun(ledger=ledger, report=report, folder=folder, templates_dir=templates_dir, save=save,
-                   progress=progress, fiscal_year=fiscal_year, jobs=jobs)
+                   progress=progress, fiscal_year=fiscal_year, jobs=jobs, label_start=label_start)
     for doc in DOCUMENT_TYPES:
         due = [item for item in batch.items if item.kind == doc.key]
         if due:

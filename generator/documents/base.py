@@ -110,6 +110,7 @@ class BatchRun:
     progress: Callable[[int], None]
     fiscal_year: int
     jobs: int = 1
+    label_start: int = 1               # first free label of the sheet the month's labels go on
     written_elsewhere: int = 0         # files written by worker processes (their `save` is not ours)
 
 

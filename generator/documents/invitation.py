@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from .. import messages
-from ..render.context import labels_context, letter_context, meeting_title, posting_date, recipient_context
+from ..render.context import (LABELS_PER_SHEET, LATE_REPLY_DAYS, labels_context, letter_context, meeting_title,
+                              posting_date, recipient_context)
 from ..errors import UsageError
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
@@ -32,6 +34,7 @@ PAPER = ("郵送", "手渡し")
 LETTER_FOLDER = "通知"
 COMBINED_NAME = "印刷用_通知一式.docx"
 LABELS_NAME = "宛名ラベル.docx"
+ALL_LABELS_NAME = "宛名ラベル_全件.docx"     # the month's posted letters on as few sheets as possible
 SENDLIST_NAME = "送付リスト.xlsx"
 
 
@@ -131,13 +134,21 @@ class Templates:
         self.labels = load_template(LABELS_TEMPLATE.filename, custom_dir)
 
 
+def check_label_start(label_start: int) -> int:
+    """--label-start: the first free label (1-12) of a part-used sheet."""
+    if not 1 <= label_start <= LABELS_PER_SHEET:
+        raise UsageError(messages.LABEL_START_RANGE.format(value=label_start))
+    return label_start
+
+
 def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templates: Templates,
                   advance: Callable[[int], None] = lambda n: None,
-                  save: Callable[[Path, bytes], object] = atomic_write) -> MeetingResult:
+                  save: Callable[[Path, bytes], object] = atomic_write, label_start: int = 1) -> MeetingResult:
     """Write every file of one planned meeting; `advance(n)` reports letters done.
 
     `save(path, data)` writes one file (atomically by default; the monthly
-    batch passes one that leaves unchanged files alone).
+    batch passes one that leaves unchanged files alone). `label_start` is the
+    first free label of the sheet the labels will be printed on.
     """
     result = MeetingResult(plan)
     if plan.skip_reason:
@@ -162,15 +173,25 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
         result.combined = put(folder / COMBINED_NAME, templates.invitation.render_combined(paper), "print")
     posted = [m for m in plan.recipients if m.delivery == "郵送"]
     if posted:
-        result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted)), "labels")
+        result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted, label_start)),
+                            "labels")
     result.sendlist = put(folder / SENDLIST_NAME, sendlist_bytes(ledger, plan, result), "sendlist")
     return result
 
 
+SENDLIST_PRINTED = ("No", "宛名", "所属団体・役職", "送付方法", "郵便番号", "住所", "メールアドレス", "発送済",
+                    "回答", "回答日", "備考")
+SENDLIST_WIDTHS = (4, 13, 18, 6, 9, 17, 20, 5, 7, 7, 6)
+# Office columns: kept in the sheet for staff, outside the print area (nobody posts a file name).
+SENDLIST_OFFICE = ("構成員ID", "ファイル名")
+SENDLIST_FONT = 10          # pt; one landscape A4 at 100 % keeps it readable
+
+
 def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> bytes:
-    """送付リスト.xlsx: who, how, where, which file, and a column to tick when sent."""
+    """送付リスト.xlsx: who, how, where, a column to tick when sent, and the RSVP as it comes in."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
@@ -181,40 +202,75 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
     ws.append([f"{plan.title}（{format_date(meeting.date, ledger.info.date_style)}）送付リスト"])
     ws.append([f"発送予定日: {format_date(posted, ledger.info.date_style)}　"
                f"郵送 {result.count('郵送')} 件・メール {result.count('メール')} 件・手渡し {result.count('手渡し')} 件"])
-    headers = ["No", "構成員ID", "宛名", "所属団体・役職", "送付方法", "郵便番号", "住所", "メールアドレス",
-               "ファイル名", "発送済", "備考"]
-    ws.append(headers)
+    headers = SENDLIST_PRINTED + SENDLIST_OFFICE
+    ws.append(list(headers))
     thin = Side(style="thin", color="808080")
+    box = Border(top=thin, bottom=thin, left=thin, right=thin)
     for cell in ws[3]:
-        cell.font = Font(bold=True)
+        cell.font = Font(bold=True, size=SENDLIST_FONT)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-        cell.alignment = Alignment(horizontal="center")
+        cell.border = box
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"].font = Font(size=SENDLIST_FONT)
+    answers = {a.member_id: a for a in ledger.attendance if a.meeting_id == meeting.meeting_id}
     for index, (member, path) in enumerate(zip(plan.recipients, result.letters), start=1):
         org_line = recipient_context(member)["org_line"]
         address = " ".join(x for x in (member.address1, member.address2) if x)
-        ws.append([index, member.member_id, f"{member.name} {member.honorific or '様'}", org_line, member.delivery,
-                   format_postal(member.postal_code), address, member.email,
-                   f"{LETTER_FOLDER}/{path.name}", "", ""])
+        answer = answers.get(member.member_id)
+        ws.append([index, f"{member.name} {member.honorific or '様'}", org_line, member.delivery,
+                   format_postal(member.postal_code), address, member.email, "",
+                   answer.answer if answer else "", answer.answered if answer and answer.answered else None, "",
+                   member.member_id, f"{LETTER_FOLDER}/{path.name}"])
     last = ws.max_row
+    printed = len(SENDLIST_PRINTED)
+    answered_col = get_column_letter(SENDLIST_PRINTED.index("回答日") + 1)
     for row in ws.iter_rows(min_row=4, max_row=last):
         for cell in row:
-            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+            cell.font = Font(size=SENDLIST_FONT)
+            # Long 所属 and addresses wrap inside their cell instead of being cut at its edge.
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if cell.column <= printed:
+                cell.border = box
+        row[SENDLIST_PRINTED.index("回答日")].number_format = "yyyy/m/d"
     if last >= 4:
+        sent_col = get_column_letter(SENDLIST_PRINTED.index("発送済") + 1)
+        answer_col = get_column_letter(SENDLIST_PRINTED.index("回答") + 1)
         check = DataValidation(type="list", formula1='"✓"', allow_blank=True)
-        check.add(f"J4:J{last}")
+        check.add(f"{sent_col}4:{sent_col}{last}")
         ws.add_data_validation(check)
-    for letter, width in zip("ABCDEFGHIJK", (5, 10, 24, 30, 9, 11, 36, 28, 34, 8, 16)):
-        ws.column_dimensions[letter].width = width
+        reply = DataValidation(type="list", formula1='"出席,欠席,代理出席,未回答"', allow_blank=True)
+        reply.add(f"{answer_col}4:{answer_col}{last}")
+        ws.add_data_validation(reply)
+        dates = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
+        dates.add(f"{answered_col}4:{answered_col}{last}")
+        ws.add_data_validation(dates)
+    for column, width in enumerate(SENDLIST_WIDTHS + (10, 34), start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    # Neither Excel nor LibreOffice grows a row for wrapped text on opening a file;
+    # without a height the second line of a long 所属 is cut off on paper.
+    for row in ws.iter_rows(min_row=3, max_row=last, max_col=printed):
+        lines = max(_wrapped_lines(str(c.value or ""), SENDLIST_WIDTHS[c.column - 1]) for c in row)
+        ws.row_dimensions[row[0].row].height = 4 + 13 * lines
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"
+    ws.print_area = f"A1:{get_column_letter(printed)}{max(last, 3)}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    # Width on one page; rows flow on (a council rarely needs a second sheet, and
+    # shrinking a long list to one page would make it unreadable).
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return workbook_bytes(wb)
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines `text` takes at SENDLIST_FONT in a column `width` characters wide (a wide character counts ~1.9)."""
+    units = sum(1.9 if ord(ch) > 0x2E7F else 0.95 for ch in text)
+    return max(1, math.ceil(units / max(width - 0.8, 1)))
 
 
 # --- in the monthly batch ---------------------------------------------------------------
@@ -237,6 +293,7 @@ class InvitationItem(Item):
     history: list[str] = field(default_factory=list)      # versions letters were made for before
     previous_letters: list[dict] = field(default_factory=list)
     result: MeetingResult | None = None
+    all_labels: Path | None = None     # the month's 宛名ラベル_全件, kept on the first item with posted letters
 
 
 _WORKER: dict = {}
@@ -328,12 +385,32 @@ class Invitations(DocumentType):
                                             save=run.save)
         for item in items:
             item.skip_reason, item.blocking = item.plan.skip_reason, item.plan.blocking
+        self._write_all_labels(run, items, letters_dir)
+
+    def _write_all_labels(self, run: BatchRun, items: list[Item], letters_dir: str) -> None:
+        """One labels file for every posted letter of the month, in the order of the meetings.
+
+        Per meeting, a council of six posted members fills half a sheet; printed
+        together the month's labels need the fewest sheets.
+        """
+        made = [i for i in items if i.result and i.result.folder]
+        posted = [(i, m) for i in made for m in i.plan.recipients if m.delivery == "郵送"]
+        if not posted:
+            return
+        template = Templates(run.templates_dir).labels
+        data = template.render(labels_context([m for _, m in posted], run.label_start))
+        path = Path(letters_dir) / ALL_LABELS_NAME
+        run.save(path, data)
+        posted[0][0].all_labels = path
 
     def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
         if not (item.result and item.result.folder):
             return []
         by_path = {p: m.member_id for p, m in zip(item.result.letters, item.plan.recipients)}
-        return [(path, kind, by_path.get(path)) for path, kind in item.result.files]
+        made = [(path, kind, by_path.get(path)) for path, kind in item.result.files]
+        if item.all_labels:
+            made.append((item.all_labels, "labels_all", None))
+        return made
 
     def summary_detail(self, item: Item) -> str:
         if item.skip_reason:
@@ -345,6 +422,9 @@ class Invitations(DocumentType):
                                                      labels=r.count("郵送"))
         if item.late:
             detail += messages.MONTHLY_LATE.format(days=item.days_left)
+        if item.days_left is not None and item.days_left < LATE_REPLY_DAYS and not item.skip_reason:
+            # A letter cannot arrive and be answered in time: staff must phone.
+            detail += messages.MONTHLY_PHONE
         if item.revised:
             detail += messages.MONTHLY_REVISED
         return detail

@@ -36,6 +36,10 @@ from ..errors import TemplateError
 from .output import FIXED_ZIP_TIME, atomic_write, fix_core_times
 
 _RENDERED_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_PROPERTIES_PART = "docProps/core.xml"      # title, subject…: docxtpl renders {{ }} there too
+_XML_DECLARATION = re.compile(r"<\?xml[^>]*\?>\s*")
+_IN_TAG = re.compile(r"(?<=\{[{%])(.*?)(?=[}%]\})", re.S)
+_TAG_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _TAG = re.compile(r"\{[{%#]")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.S)
@@ -94,14 +98,18 @@ class InlineImage:
 
 
 class _Media:
-    """The pictures one render placed, in order."""
+    """The pictures one render placed, in order, and the part (body, header…) each sits in."""
 
     def __init__(self):
         self.images: list[bytes] = []
+        self.part = "word/document.xml"          # the part being rendered
+        self.by_part: dict[str, list[int]] = {}
 
     def add(self, png: bytes) -> tuple[int, str]:
         self.images.append(png)
         number = len(self.images)
+        # A header or footer has its own relationships part: the picture must be linked from there.
+        self.by_part.setdefault(self.part, []).append(number)
         return number, f"rIdSasaeaiImg{number}"
 
     def parts(self) -> dict[str, bytes]:
@@ -170,19 +178,15 @@ class CompiledTemplate:
                     body = fix_core_times(body)
                 if _RENDERED_PART.fullmatch(name) and _TAG.search(body.decode("utf-8", "replace")):
                     self.entries.append(self._compile_part(name, body.decode("utf-8")))
+                elif name == _PROPERTIES_PART and _TAG.search(body.decode("utf-8", "replace")):
+                    self.entries.append(self._compile_properties(name, body.decode("utf-8")))
                 else:
                     self.entries.append(_static(name, body))
 
     def _compile_part(self, name: str, xml: str) -> _Entry:
-        source = self._helper.patch_xml(xml)
+        source = _unescape_tags(self._helper.patch_xml(_reserialize(xml)))
         source = _PARAGRAPH_START.sub(r"\n<w:p\1", source)
-        self.sources[name] = source
-        try:
-            template = self.env.from_string(source)
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(messages.TEMPLATE_SYNTAX.format(
-                path=self.path.name, part=name, error=exc.message,
-                near=_near(source, exc.lineno))) from exc
+        template = self._compile_source(name, source)
         text = re.sub(r"<[^>]+>", "", xml)
         # docxtpl's table grid fix matters only when {%tc %} loops change the
         # number of cells; it costs a full lxml parse, so only those templates pay.
@@ -190,8 +194,24 @@ class CompiledTemplate:
                       fix_tables=bool(re.search(r"\{%-?\s*tc\s", text)),
                       renumber_docpr="<wp:docPr" in source)
 
+    def _compile_properties(self, name: str, xml: str) -> _Entry:
+        # Document properties hold plain text elements: no runs to merge, only entities to undo.
+        return _Entry(name=name, template=self._compile_source(name, _unescape_tags(_reserialize(xml))))
+
+    def _compile_source(self, name: str, source: str) -> jinja2.Template:
+        self.sources[name] = source
+        try:
+            return self.env.from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(messages.TEMPLATE_SYNTAX.format(
+                path=self.path.name, part=name, error=exc.message,
+                near=_near(source, exc.lineno))) from exc
+
     # --- rendering -----------------------------------------------------------------
     def render_part(self, entry: _Entry, context: Mapping) -> str:
+        media = _MEDIA.get()
+        if media is not None:
+            media.part = entry.name
         try:
             xml = entry.template.render(context)
         except jinja2.UndefinedError as exc:
@@ -296,15 +316,18 @@ class CompiledTemplate:
     def _media_changes(self, media: _Media) -> dict[str, bytes]:
         """The relationship and content-type parts with the pictures added, and the pictures."""
         by_name = {e.name: e for e in self.entries}
-        rels = _inflate(by_name["word/_rels/document.xml.rels"])
-        added = "".join(f'<Relationship Id="rIdSasaeaiImg{n}" Type="{_IMAGE_REL}" '
-                        f'Target="media/sasaeai_image{n}.png"/>' for n in range(1, len(media.images) + 1))
-        rels = rels.replace("</Relationships>", added + "</Relationships>")
+        changes: dict[str, bytes] = {}
+        for part, numbers in sorted(media.by_part.items()):
+            folder, _, base = part.rpartition("/")
+            rels_name = f"{folder}/_rels/{base}.rels"
+            rels = _inflate(by_name[rels_name]) if rels_name in by_name else _EMPTY_RELS
+            added = "".join(f'<Relationship Id="rIdSasaeaiImg{n}" Type="{_IMAGE_REL}" '
+                            f'Target="media/sasaeai_image{n}.png"/>' for n in numbers)
+            changes[rels_name] = rels.replace("</Relationships>", added + "</Relationships>").encode("utf-8")
         types = _inflate(by_name["[Content_Types].xml"])
         if 'Extension="png"' not in types:
             types = types.replace("<Default ", '<Default Extension="png" ContentType="image/png"/><Default ', 1)
-        changes = {"word/_rels/document.xml.rels": rels.encode("utf-8"),
-                   "[Content_Types].xml": types.encode("utf-8")}
+        changes["[Content_Types].xml"] = types.encode("utf-8")
         changes.update(media.parts())
         return changes
 
@@ -329,6 +352,40 @@ class CompiledTemplate:
                     if isinstance(attr, str):
                         pairs.add((node.node.name, attr))
         return pairs
+
+
+_EMPTY_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+
+
+def _reserialize(xml: str) -> str:
+    """The part as docxtpl sees it: parsed and written back by lxml.
+
+    Word writes quotes in text as they are, LibreOffice as &quot;/&apos;;
+    docxtpl never notices because it serialises the tree before patching.
+    Doing the same lets `{% if x == "郵送" %}` from either editor compile.
+    """
+    from lxml import etree
+
+    declaration = _XML_DECLARATION.match(xml)
+    root = etree.fromstring(xml[declaration.end() if declaration else 0:].encode("utf-8"))
+    return (declaration.group(0) if declaration else "") + etree.tostring(root, encoding="unicode")
+
+
+def _unescape_tags(source: str) -> str:
+    """Inside {{ }} and {% %}, XML's &lt; &gt; &amp; become the characters staff typed.
+
+    docxtpl turns &lt;/&gt; back (patch_xml's clean_tags) and leaves &amp;,
+    which its unescaped output then prints as '&'. Our output is escaped,
+    so the literal must hold '&' itself to print the same.
+    """
+    def clean(match: re.Match) -> str:
+        text = match.group(0)
+        for entity, char in _TAG_ENTITIES:
+            text = text.replace(entity, char)
+        return text
+
+    return _IN_TAG.sub(clean, source)
 
 
 def compile_template(path: str | Path) -> CompiledTemplate:
