@@ -6,6 +6,7 @@ results with `generator.summary`. Nothing here prints.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,6 +22,7 @@ from .errors import UsageError
 from .ledger.blank import write_blank_ledger
 from .ledger.check import check, load_and_check
 from .ledger.findings import Report
+from .ledger.values import ValueProblem, parse_date
 from .render.context import meeting_title
 
 Progress = Callable[[int], None]
@@ -111,10 +113,22 @@ def make_minutes(ledger_path: str | Path, out_dir: str | Path, *, meeting_id: st
 
 
 def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, *,
-                templates_dir: str | Path | None = None, password: str | None = None) -> AnnualResult:
-    """年次報告書 and 年次集計 for a fiscal year."""
+                templates_dir: str | Path | None = None, password: str | None = None,
+                as_of: str | dt.date | None = None) -> AnnualResult:
+    """年次報告書 and 年次集計 for a fiscal year, counted as of `as_of` (default: today)."""
+    day = _as_of(as_of)
     ledger, report = load_and_check(ledger_path, fiscal_year, password)
-    return write_annual(ledger, report, fiscal_year, out_dir, templates_dir)
+    return write_annual(ledger, report, fiscal_year, out_dir, templates_dir, as_of=day)
+
+
+def _as_of(value: str | dt.date | None) -> dt.date:
+    """A date the user typed, in any form the ledger accepts (2027-03-31, R9.3.31 …); today when None."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return parse_date(value)
+    except ValueProblem as problem:
+        raise UsageError(messages.ANNUAL_BAD_AS_OF.format(problem=problem.detail)) from problem
 
 
 def export_templates(folder: str | Path, force: bool = False) -> list[Path]:
