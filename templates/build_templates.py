@@ -558,7 +558,7 @@ def build_annual_report() -> Path:
     para(doc, "{{ fy_title }}", align=C, size=16, font=GOTHIC)
     para(doc, "生活支援体制整備事業 実施報告書", align=C, size=20, bold=True, font=GOTHIC, space_after=12)
     para(doc, "（対象期間: {{ fy_range }}）", align=C)
-    para(doc, "（集計基準日: {{ as_of }}{% if running %}・年度途中の集計{% endif %}）", align=C)
+    para(doc, "（集計基準日: {{ as_of }}{% if running %}・年度途中の集計{% else %}・年度末{% endif %}）", align=C)
     for _ in range(11):
         para(doc)
     para(doc, "{{ municipality.name }}", align=C, size=14)

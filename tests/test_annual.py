@@ -218,7 +218,8 @@ def test_closing_section_and_issues_not_taken_up(ledger_file, tmp_path):
 
 
 def test_no_review_says_so(ledger_file, tmp_path):
-    text = report_text(ledger_file, tmp_path, minimal(), "2027-04-01")
+    text = report_text(ledger_file, tmp_path, minimal(), "2027-05-10")
+    assert "（集計基準日: 令和9年3月31日・年度末）" in text        # a later as-of date counts the whole year
     assert "（台帳の「年度総括」シートにこの年度の記入がありません）" in text
     assert "ありません（抽出された地域課題はすべて協議体で取り上げています）。" in text
 
@@ -383,3 +384,5 @@ def test_workbook_bytes_come_from_the_same_tables(tmp_path):
     wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(data)))
     assert [c.value for c in wb["地域ケア会議との連携"][2]][4:] == data.tables["care"].rows[0]
     assert re.fullmatch(r"あおば町 令和8年度 生活支援体制整備事業 年次集計", wb.properties.title)
+    year_end = openpyxl.load_workbook(io.BytesIO(summary_workbook(annual_tables(ledger, report, 2026, D(2027, 6, 1)))))
+    assert year_end["市町村票"]["D2"].value.date() == LAST

@@ -127,6 +127,11 @@ class AnnualData:
         """The year is not over on the as-of date: planned meetings are a 見込み."""
         return self.as_of <= self.last
 
+    @property
+    def basis_date(self) -> dt.date:
+        """The 集計基準日 documents print: the as-of date while the year runs, else the year's last day."""
+        return self.as_of if self.running else self.last
+
 
 def annual_tables(ledger: Ledger, report: Report, year: int, as_of: dt.date | None = None) -> AnnualData:
     """Every table of the annual report for fiscal year `year`, counted as of `as_of` (default: the day after it)."""
@@ -295,7 +300,8 @@ def annual_tables(ledger: Ledger, report: Report, year: int, as_of: dt.date | No
         if f.severity != INFO:
             findings.rows.append([SEVERITY_JA[f.severity], f.location, f.message, f.code])
 
-    city = city_row(ledger, year, as_of, coordinators, point, councils, active, activities)
+    city = city_row(ledger, year, as_of if as_of <= last else last, coordinators, point, councils, active,
+                    activities)
     review = next((r for r in ledger.reviews if r.fiscal_year == year), None)
     activity_counts = Counter((area_names.get(a.area_id, a.area_id), a.kind) for a in activities)
     return AnnualData(year, first, last, as_of, point, councils, tables, activity_counts, city, review, findings,
@@ -344,12 +350,12 @@ def city_columns() -> list[str]:
             "住民主体の活動数_計", *(f"住民主体の活動数_{k}" for k in schema.ACTIVITY_KINDS)]
 
 
-def city_row(ledger: Ledger, year: int, as_of: dt.date, coordinators: list, point: dt.date,
+def city_row(ledger: Ledger, year: int, basis: dt.date, coordinators: list, point: dt.date,
              councils: list[CouncilYear], members: list, activities: list) -> dict[str, object]:
     """The 市町村票 row: the figures a prefectural 実施状況調査 asks for."""
     now = [sc for sc in coordinators if sc.in_office_on(point)]
     values: list[object] = [
-        ledger.info.prefecture, ledger.info.municipality, year, as_of,
+        ledger.info.prefecture, ledger.info.municipality, year, basis,
         len(now), sum(sc.layer == 1 for sc in now), sum(sc.layer == 2 for sc in now),
         *(sum(sc.work_style == s for sc in now) for s in schema.WORK_STYLES), sum(not sc.work_style for sc in now),
         sum(sc_contract(sc.org_kind) == DIRECT for sc in now), sum(sc_contract(sc.org_kind) == CONTRACTED for sc in now),
@@ -396,7 +402,7 @@ def annual_context(ledger: Ledger, data: AnnualData, with_charts: bool = True) -
     covered1 = sum(1 for r in layer1 if r[8] == "○" and r[9] == "○")
     style = ledger.info.date_style
     point = format_date(data.point, style, weekday=False)
-    as_of = format_date(data.as_of, style, weekday=False)
+    as_of = format_date(data.basis_date, style, weekday=False)
     if data.running:
         basis = (f"{as_of}時点の集計です（年度途中）。開催回数は開催済の会議だけを数え、これから予定している会議は"
                  f"「見込み」として別に示します。生活支援コーディネーターと構成員は{point}に在任の人数です。")
@@ -499,13 +505,13 @@ def summary_workbook(data: AnnualData) -> bytes:
     wb.remove(wb.active)
     era = fiscal_year_era(data.fiscal_year)
     wb.properties.title = f"{row['市町村名']} {era} 生活支援体制整備事業 年次集計"
-    wb.properties.subject = f"{row['都道府県']} {row['市町村名']} {era}（{data.as_of:%Y/%m/%d} 時点）"
-    wb.properties.keywords = f"{row['都道府県']},{row['市町村名']},{data.fiscal_year},{data.as_of:%Y-%m-%d}"
+    wb.properties.subject = f"{row['都道府県']} {row['市町村名']} {era}（{data.basis_date:%Y/%m/%d} 時点）"
+    wb.properties.keywords = f"{row['都道府県']},{row['市町村名']},{data.fiscal_year},{data.basis_date:%Y-%m-%d}"
     for name, value, kind in (("都道府県", row["都道府県"], StringProperty), ("市町村名", row["市町村名"], StringProperty),
                               ("年度", data.fiscal_year, IntProperty)):
         if value != "":
             wb.custom_doc_props.append(kind(name=name, value=value))
-    wb.custom_doc_props.append(DateTimeProperty(name="集計基準日", value=dt.datetime.combine(data.as_of, dt.time())))
+    wb.custom_doc_props.append(DateTimeProperty(name="集計基準日", value=dt.datetime.combine(data.basis_date, dt.time())))
     for name, headers, rows, formats in workbook_sheets(data):
         ws = wb.create_sheet(name)
         ws.append(headers)
@@ -535,7 +541,7 @@ class AnnualResult:
     workbook: Path
     chart_seconds: float
     render_seconds: float
-    as_of: dt.date | None = None
+    as_of: dt.date | None = None       # the 集計基準日 printed: the as-of date, or the year's end once over
     running: bool = False              # the year was not over on the as-of date
 
 
@@ -561,7 +567,7 @@ def write_annual(ledger: Ledger, report: Report, year: int, out_dir: str | Path,
     save(workbook_path, summary_workbook(data))
     t3 = clock()
     return AnnualResult(report_path, workbook_path, chart_seconds=t2 - t1, render_seconds=(t1 - t0) + (t3 - t2),
-                        as_of=data.as_of, running=data.running)
+                        as_of=data.basis_date, running=data.running)
 
 
 class AnnualReport(DocumentType):
