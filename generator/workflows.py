@@ -21,6 +21,7 @@ from .documents.templates import TemplateCheck, check_templates, export
 from .errors import UsageError
 from .ledger.blank import write_blank_ledger
 from .ledger.check import check, load_and_check
+from .japanese import fiscal_year_era, fiscal_year_range, format_date
 from .ledger.findings import Report
 from .ledger.values import ValueProblem, parse_date
 from .render.context import meeting_title
@@ -117,6 +118,11 @@ def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, 
                 as_of: str | dt.date | None = None) -> AnnualResult:
     """年次報告書 and 年次集計 for a fiscal year, counted as of `as_of` (default: today)."""
     day = _as_of(as_of)
+    first, _last = fiscal_year_range(fiscal_year)
+    if day < first:     # nothing of the year can have happened yet: a typo in the year or the date
+        raise UsageError(messages.ANNUAL_AS_OF_BEFORE_YEAR.format(
+            as_of=format_date(day, weekday=False), year=fiscal_year_era(fiscal_year),
+            first=format_date(first, weekday=False)))
     ledger, report = load_and_check(ledger_path, fiscal_year, password)
     return write_annual(ledger, report, fiscal_year, out_dir, templates_dir, as_of=day)
 

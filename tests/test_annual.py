@@ -368,6 +368,13 @@ def test_a_bad_as_of_date_is_a_message_not_a_traceback(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_an_as_of_date_before_the_year_begins_is_refused(tmp_path):
+    result = run("annual", SAMPLE, "--fiscal-year", 2027, "--as-of", "2026-11-30", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert result.output == ("エラー: --as-of 令和8年11月30日 は 令和9年度 の始まり（令和9年4月1日）より前です。"
+                             "集計する年度か日付を確かめてください。\n")
+
+
 def test_the_march_batch_counts_the_whole_year():
     ledger, report = load_and_check(SAMPLE, 2026)
     plan = MonthPlan(ledger=ledger, report=report, year=2027, month=3, fiscal_year=2026, out_root=None)
