@@ -678,6 +678,9 @@ def build_annual_report() -> Path:
     para(doc, "指摘はありません。", left=10.5)
     para(doc, "{%p endif %}")
     _rows_stay_whole(doc)
+    for p in doc.paragraphs:     # a small-print note reads as one block, not split over two pages
+        if p.text.startswith("※"):
+            p.paragraph_format.keep_together = True
     _drop_leading_empty_paragraph(doc)
     return save(doc, "annual_report.docx")
 
