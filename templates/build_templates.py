@@ -588,14 +588,16 @@ def build_annual_report() -> Path:
 
     heading(doc, "３　協議体の開催状況")
     para(doc, "{{ charts.meetings }}", align=C)
-    loop_table(doc, ["協議体", "開催済", "見込み", "目標", "達成", "最長の間隔", "出席率", "主な議題"],
-               ["{{ c.name }}", "{{ c.held }}回", "{% if running and c.planned %}あと{{ c.planned }}回{% else %}—{% endif %}",
+    loop_table(doc, ["協議体", "開催済", "見込み", "中止", "目標", "達成", "最長の間隔", "出席率", "主な議題"],
+               ["{{ c.name }}", "{{ c.held }}回",
+                "{% if running and c.planned %}あと{{ c.planned }}回{% else %}—{% endif %}",
+                "{% if c.cancelled %}{{ c.cancelled }}回{% else %}—{% endif %}",
                 "{{ c.target }}回", "{{ c.met }}", "{% if c.gap != '—' %}{{ c.gap }}日{% else %}—{% endif %}",
                 "{{ c.rate }}", "{{ c.topics }}"],
-               [30, 16, 20, 13, 12, 15, 16, 46], "for c in councils", right=(1, 2, 3, 5, 6))
+               [30, 15, 18, 12, 12, 12, 15, 15, 39], "for c in councils", right=(1, 2, 3, 4, 6, 7))
     para(doc, "※開催済は、状態が開催済の会議と、集計基準日より前の日付で中止でない会議の回数です。目標の達成は開催済の"
               "回数だけで判定します{% if running %}（年度途中でまだ届いていないものは「途中」）。見込みは今後予定している"
-              "会議の回数で、開催済には含めません{% endif %}。最長の間隔は開催済の会議の間隔、出席率は開催済の会議の"
+              "会議の回数で、開催済には含めません{% endif %}。中止した会議はどちらにも含めません。最長の間隔は開催済の会議の間隔、出席率は開催済の会議の"
               "（出席＋代理出席）÷出欠の回答数の合計、主な議題は開催済の会議の議題です。", size=8)
 
     heading(doc, "４　構成員の構成（団体種別）")
