@@ -20,8 +20,7 @@ from bench_check import write_synthetic  # noqa: E402
 
 from generator.documents.annual import annual_context, annual_tables, make_charts, summary_workbook  # noqa: E402
 from generator.ledger.check import load_and_check  # noqa: E402
-from generator.render.engine import compile_template  # noqa: E402
-from generator.documents.templates import template_path  # noqa: E402
+from generator.documents.base import load_template  # noqa: E402
 
 
 def main() -> None:
@@ -40,7 +39,7 @@ def main() -> None:
         t2 = time.perf_counter()
         context["charts"] = make_charts(data)
         t3 = time.perf_counter()
-        template = compile_template(template_path("annual_report"))
+        template = load_template("annual_report.docx")
         docx = template.render(context)
         xlsx = summary_workbook(data)
         (Path(tmp) / "report.docx").write_bytes(docx)

@@ -190,17 +190,25 @@ def minutes(ledger: str, meeting_id: str | None, month: str | None, out_dir: str
 @click.argument("ledger", type=click.Path())
 @click.option("--fiscal-year", type=click.IntRange(1989, 2200), required=True,
               help="報告する年度（西暦。例: 2026 = 令和8年度、2026年4月1日〜2027年3月31日）。")
+@click.option("--as-of", "as_of", default=None,
+              help="集計基準日（例: 2026-11-30、R8.11.30。既定: 今日）。この日より前の会議を開催済として数えます。")
 @out_option
 @templates_option
 @password_option
-def annual(ledger: str, fiscal_year: int, out_dir: str, templates_dir: str | None, password: str | None) -> None:
+def annual(ledger: str, fiscal_year: int, as_of: str | None, out_dir: str, templates_dir: str | None,
+           password: str | None) -> None:
     """年次報告書（グラフ入り）と都道府県向けの年次集計（.xlsx）を作ります。
+
+    開催回数は開催済の会議（状態が開催済、または基準日より前で中止でないもの）だけを数え、
+    年度途中はこれからの予定を「見込み」として別に示します。
 
     \b
     例:
       sasaeai annual samples/aoba_ledger.xlsx --fiscal-year 2026 --out 出力
+      sasaeai annual samples/aoba_ledger.xlsx --fiscal-year 2026 --as-of 2026-11-30 --out 出力
     """
-    result = workflows.make_annual(ledger, fiscal_year, out_dir, templates_dir=templates_dir, password=password)
+    result = workflows.make_annual(ledger, fiscal_year, out_dir, templates_dir=templates_dir, password=password,
+                                   as_of=as_of)
     click.echo(summary.format_annual(result))
 
 

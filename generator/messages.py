@@ -86,6 +86,12 @@ MINUTES_AGENDA_MISSING = "（議題番号 {number} に当たる議題があり�
 MINUTES_OPINION = "{opinion}（{name}）"
 MINUTES_NEXT_AGENDA = "（{number}）{item}"
 
+# --- annual report: the as-of date a report counts at --------------------------------------------
+ANNUAL_AS_OF = "集計基準日: {as_of}（年度途中: これからの会議は見込みとして別に示しています）"
+ANNUAL_YEAR_END = "集計基準日: {as_of}（年度末の在任・開催済で集計）"
+ANNUAL_BAD_AS_OF = "--as-of の日付が読めません: {problem}"
+ANNUAL_AS_OF_BEFORE_YEAR = "--as-of {as_of} は {year} の始まり（{first}）より前です。集計する年度か日付を確かめてください。"
+
 # --- monthly -------------------------------------------------------------------------------------
 MONTHLY_HEADER = "{month}分の月次処理（{folder}）"
 MONTHLY_LINE = "[{kind}] {id} {title}（{date}）: {detail}"

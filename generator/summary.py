@@ -85,7 +85,12 @@ def format_minutes(run: "MinutesRun") -> str:
 
 
 def format_annual(result: "AnnualResult") -> str:
-    return messages.ANNUAL_MADE.format(report=result.report, workbook=result.workbook)
+    """Where the report and workbook went, and the date they count as of."""
+    lines = [messages.ANNUAL_MADE.format(report=result.report, workbook=result.workbook)]
+    if result.as_of is not None:
+        lines.append((messages.ANNUAL_AS_OF if result.running else messages.ANNUAL_YEAR_END).format(
+            as_of=format_date(result.as_of, weekday=False)))
+    return "\n".join(lines)
 
 
 def format_monthly(batch: "Batch") -> str:

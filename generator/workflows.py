@@ -25,7 +25,9 @@ from .japanese import fiscal_year_of
 from .ledger.values import ValueProblem, parse_date
 from .ledger.blank import write_blank_ledger
 from .ledger.check import check, load_and_check
+from .japanese import fiscal_year_era, fiscal_year_range, format_date
 from .ledger.findings import Report
+from .ledger.values import ValueProblem, parse_date
 from .render.context import meeting_title
 
 Progress = Callable[[int], None]
@@ -120,10 +122,27 @@ def make_minutes(ledger_path: str | Path, out_dir: str | Path, *, meeting_id: st
 
 
 def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, *,
-                templates_dir: str | Path | None = None, password: str | None = None) -> AnnualResult:
-    """年次報告書 and 年次集計 for a fiscal year."""
+                templates_dir: str | Path | None = None, password: str | None = None,
+                as_of: str | dt.date | None = None) -> AnnualResult:
+    """年次報告書 and 年次集計 for a fiscal year, counted as of `as_of` (default: today)."""
+    day = _as_of(as_of)
+    first, _last = fiscal_year_range(fiscal_year)
+    if day < first:     # nothing of the year can have happened yet: a typo in the year or the date
+        raise UsageError(messages.ANNUAL_AS_OF_BEFORE_YEAR.format(
+            as_of=format_date(day, weekday=False), year=fiscal_year_era(fiscal_year),
+            first=format_date(first, weekday=False)))
     ledger, report = load_and_check(ledger_path, fiscal_year, password)
-    return write_annual(ledger, report, fiscal_year, out_dir, templates_dir)
+    return write_annual(ledger, report, fiscal_year, out_dir, templates_dir, as_of=day)
+
+
+def _as_of(value: str | dt.date | None) -> dt.date:
+    """A date the user typed, in any form the ledger accepts (2027-03-31, R9.3.31 …); today when None."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return parse_date(value)
+    except ValueProblem as problem:
+        raise UsageError(messages.ANNUAL_BAD_AS_OF.format(problem=problem.detail)) from problem
 
 
 def parse_day(text: str | None, option: str = "--as-of") -> dt.date:

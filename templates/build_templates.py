@@ -607,6 +607,22 @@ def build_minutes() -> Path:
     return save(doc, "minutes.docx")
 
 
+def _rows_stay_whole(doc) -> None:
+    """No table row of the report splits across pages (w:cantSplit); header rows already repeat."""
+    for table in doc.tables:
+        for row in table.rows:
+            tr_pr = row._tr.get_or_add_trPr()
+            if tr_pr.find(qn("w:cantSplit")) is None:
+                tr_pr.insert(0, OxmlElement("w:cantSplit"))
+
+
+def _review_part(doc, title: str, key: str) -> None:
+    para(doc, title, left=10.5, bold=True, keep=True)
+    para(doc, "{%p for t in review." + key + " %}")
+    para(doc, "{{ t }}", left=21, indent_first=10.5)
+    para(doc, "{%p endfor %}")
+
+
 def build_annual_report() -> Path:
     doc = new_document(top=20, bottom=18, left=22, right=20)
     for _ in range(6):
@@ -614,7 +630,8 @@ def build_annual_report() -> Path:
     para(doc, "{{ fy_title }}", align=C, size=16, font=GOTHIC)
     para(doc, "生活支援体制整備事業 実施報告書", align=C, size=20, bold=True, font=GOTHIC, space_after=12)
     para(doc, "（対象期間: {{ fy_range }}）", align=C)
-    for _ in range(12):
+    para(doc, "（集計基準日: {{ as_of }}{% if running %}・年度途中の集計{% else %}・年度末{% endif %}）", align=C)
+    for _ in range(11):
         para(doc)
     para(doc, "{{ municipality.name }}", align=C, size=14)
     para(doc, "{{ department }}", align=C)
@@ -622,29 +639,45 @@ def build_annual_report() -> Path:
     heading(doc, "１　目指す地域像")
     doc.paragraphs[-1].paragraph_format.page_break_before = True
     para(doc, "{{ vision }}", left=10.5)
+    para(doc, "※{{ basis }}", size=8, left=10.5)
 
     heading(doc, "２　生活支援コーディネーターの配置と協議体の設置")
     para(doc, "{{ coverage_summary }}{% if coverage_goal_met %}第1層・第2層の全域で配置・設置の目標を達成しています。"
               "{% else %}第1層・第2層の全域での配置・設置に向け、未整備の圏域があります。{% endif %}", left=10.5,
          indent_first=10.5)
-    loop_table(doc, ["圏域", "層", "在任SC", "協議体", "SC", "協議体"],
-               ["{{ r[1] }}", "{{ r[2] }}", "{{ r[4] }}", "{{ r[6] }}", "{{ r[7] }}", "{{ r[8] }}"],
-               [30, 10, 46, 52, 15, 15], "for r in tables.coverage")
+    loop_table(doc, ["圏域", "層", "在任SC", "年度中の異動", "協議体", "SC", "協議体"],
+               ["{{ r[1] }}", "{{ r[2] }}", "{{ r[4] }}", "{{ r[6] }}", "{{ r[7] }}", "{{ r[8] }}", "{{ r[9] }}"],
+               [28, 10, 32, 28, 46, 12, 12], "for r in tables.coverage")
+    para(doc, "{{ sc_summary }}", left=10.5, indent_first=10.5)
+    loop_table(doc, ["層", "圏域", "氏名", "所属", "所属種別", "直営・委託", "勤務形態", "在任"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[6] }}",
+                "{% if r[9] %}在任{% else %}{{ r[8] }}まで{% endif %}"],
+               [9, 22, 22, 36, 24, 16, 14, 25], "for r in tables.sc_detail")
+    para(doc)
+    loop_table(doc, ["層", "在任SC", "直営", "委託先", "専従", "兼務", "年度中の異動"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[7] }}"],
+               [20, 20, 18, 18, 18, 18, 56], "for r in tables.sc_totals", right=(1, 2, 3, 4, 5))
 
     heading(doc, "３　協議体の開催状況")
     para(doc, "{{ charts.meetings }}", align=C)
-    loop_table(doc, ["協議体", "開催", "目標", "最長の間隔", "出席率", "主な議題"],
-               ["{{ r[0] }}", "{{ r[2] }}回{% if r[4] != '0' %}（うち予定{{ r[4] }}）{% endif %}", "{{ r[6] }}回",
-                "{% if r[8] != '—' %}{{ r[8] }}日{% else %}—{% endif %}", "{{ r[9] }}", "{{ r[10] }}"],
-               [34, 24, 12, 17, 15, 66], "for r in tables.councils", right=(2, 3, 4))
-    para(doc, "※開催は予定を含み中止を除く回数。最長間隔は年度内の会議の間隔、出席率は出欠の記録がある会議の"
-              "（出席＋代理出席）÷回答者数の平均です。", size=8)
+    loop_table(doc, ["協議体", "開催済", "見込み", "中止", "目標", "達成", "最長の間隔", "出席率", "主な議題"],
+               ["{{ c.name }}", "{{ c.held }}回",
+                "{% if running and c.planned %}あと{{ c.planned }}回{% else %}—{% endif %}",
+                "{% if c.cancelled %}{{ c.cancelled }}回{% else %}—{% endif %}",
+                "{{ c.target }}回", "{{ c.met }}", "{% if c.gap != '—' %}{{ c.gap }}日{% else %}—{% endif %}",
+                "{{ c.rate }}", "{{ c.topics }}"],
+               [30, 15, 18, 12, 12, 12, 15, 15, 39], "for c in councils", right=(1, 2, 3, 4, 6, 7))
+    para(doc, "※開催済は、状態が開催済の会議と、集計基準日より前の日付で中止でない会議の回数です。目標の達成は開催済の"
+              "回数だけで判定します{% if running %}（年度途中でまだ届いていないものは「途中」）。見込みは今後予定している"
+              "会議の回数で、開催済には含めません{% endif %}。中止した会議はどちらにも含めません。最長の間隔は開催済の会議の間隔、出席率は開催済の会議の"
+              "（出席＋代理出席）÷出欠の回答数の合計、主な議題は開催済の会議の議題です。", size=8)
 
     heading(doc, "４　構成員の構成（団体種別）")
     para(doc, "{{ charts.members }}", align=C)
     loop_table(doc, ["団体種別", "第1層", "第2層", "計", "割合"],
                ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
                [70, 24, 24, 24, 26], "for r in tables.members", right=(1, 2, 3, 4))
+    para(doc, "※{{ point }}に在任の構成員を数えています（{{ members_note }}）。", size=8)
 
     heading(doc, "５　地域課題・地域資源の把握と取組の段階")
     para(doc, "{{ charts.issues }}", align=C)
@@ -658,11 +691,13 @@ def build_annual_report() -> Path:
 
     heading(doc, "６　住民主体の活動")
     para(doc, "{{ charts.activities }}", align=C)
-    loop_table(doc, ["種類", "活動数", "年間実施回数", "平均参加者数", "担い手数"],
-               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
-               [48, 28, 30, 32, 30], "for r in tables.activity_kind", right=(1, 2, 3, 4))
+    loop_table(doc, ["種類", "活動数", "年間実施回数", "延べ参加者数", "1回あたり参加者数", "担い手数"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}"],
+               [34, 20, 28, 30, 32, 24], "for r in tables.activity_kind", right=(1, 2, 3, 4, 5))
+    para(doc, "※延べ参加者数は、各活動の年間実施回数×平均参加者数の合計です。1回あたり参加者数は延べ参加者数÷"
+              "年間実施回数（実施回数で重み付けした平均）です。", size=8)
     para(doc)
-    loop_table(doc, ["圏域", "活動数", "平均参加者数", "担い手数", "主な種類"],
+    loop_table(doc, ["圏域", "活動数", "延べ参加者数", "担い手数", "主な種類"],
                ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}"],
                [40, 20, 30, 24, 54], "for r in tables.activity_area", right=(1, 2, 3))
     para(doc)
@@ -675,19 +710,51 @@ def build_annual_report() -> Path:
          indent_first=10.5)
     loop_table(doc, ["開催日", "圏域", "抽出された地域課題", "反映先の会議"],
                ["{{ r[0] }}", "{{ r[1] }}", "{{ r[3] }}", "{{ r[4] }}"], [40, 26, 56, 46], "for r in tables.care_passed")
+    para(doc)
+    para(doc, "協議体でまだ取り上げていない地域ケア会議の課題", left=10.5, bold=True, keep=True)
+    para(doc, "{%p if tables.care_open %}")
+    loop_table(doc, ["開催日", "圏域", "種類", "抽出された地域課題"],
+               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}"], [40, 30, 16, 82], "for r in tables.care_open")
+    para(doc, "{%p else %}")
+    para(doc, "ありません（抽出された地域課題はすべて協議体で取り上げています）。", left=21)
+    para(doc, "{%p endif %}")
 
     heading(doc, "８　目標と実績")
+    para(doc, "{%p if goals %}")
     loop_table(doc, ["区分", "目標", "指標", "目標値", "実績値", "評価", "見直し"],
-               ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}", "{{ r[3] }}", "{{ r[4] }}", "{{ r[5] }}", "{{ r[6] }}"],
-               [12, 44, 24, 18, 20, 10, 40], "for r in tables.goals")
+               ["{{ g.row[0] }}", "{{ g.row[1] }}", "{{ g.row[2] }}", "{{ g.row[3] }}",
+                "{{ g.row[4] }}{% if g.auto %}※{% endif %}", "{{ g.row[5] }}", "{{ g.row[6] }}"],
+               [12, 40, 22, 18, 34, 12, 30], "for g in goals")
+    para(doc, "{%p if goals_auto %}")
+    para(doc, "※は台帳の「自動集計」により、この報告書の集計（{{ as_of }}時点）から求めた実績値です。", size=8)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p else %}")
+    para(doc, "（台帳の「目標」シートにこの年度の目標がありません）", left=10.5)
+    para(doc, "{%p endif %}")
 
-    heading(doc, "９　台帳の点検で残っている指摘")
-    para(doc, "{%p if tables.findings %}")
+    heading(doc, "９　年度の総括")
+    para(doc, "{%p if review.given %}")
+    _review_part(doc, "（１）成果", "achievements")
+    _review_part(doc, "（２）課題", "challenges")
+    _review_part(doc, "（３）次年度の方針", "next_policy")
+    para(doc, "{%p else %}")
+    para(doc, "（台帳の「年度総括」シートにこの年度の記入がありません）", left=10.5)
+    para(doc, "{%p endif %}")
+
+    # Internal: on its own page, so staff can leave it out of what goes to the 都道府県.
+    heading(doc, "【庁内用】参考　台帳の点検で残っている指摘")
+    doc.paragraphs[-1].paragraph_format.page_break_before = True
+    para(doc, "この頁は庁内での確認用です。都道府県等へ提出する際は、この頁を除いてください。", size=9)
+    para(doc, "{%p if findings %}")
     loop_table(doc, ["種別", "場所", "内容"], ["{{ r[0] }}", "{{ r[1] }}", "{{ r[2] }}"], [14, 34, 120],
-               "for r in tables.findings")
+               "for r in findings")
     para(doc, "{%p else %}")
     para(doc, "指摘はありません。", left=10.5)
     para(doc, "{%p endif %}")
+    _rows_stay_whole(doc)
+    for p in doc.paragraphs:     # a small-print note reads as one block, not split over two pages
+        if p.text.startswith("※"):
+            p.paragraph_format.keep_together = True
     _drop_leading_empty_paragraph(doc)
     return save(doc, "annual_report.docx")
 

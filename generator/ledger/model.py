@@ -168,6 +168,10 @@ class Meeting(Record):
     def cancelled(self) -> bool:
         return self.state == "中止"
 
+    def held_as_of(self, day: Date) -> bool:
+        """Held by `day`: 状態 開催済, or dated before `day` and not 中止 (staff often forget to mark it)."""
+        return self.state == "開催済" or (not self.cancelled and self.date is not None and self.date < day)
+
     def in_month(self, year: int, month: int) -> bool:
         return self.date is not None and (self.date.year, self.date.month) == (year, month)
 

@@ -49,21 +49,29 @@ def _style():
     })
 
 
-def meetings_against_target(names: list[str], held: list[int], planned: list[int], targets: list[int],
+def meetings_against_target(names: list[str], held: list[int], planned: list[int] | None, targets: list[int],
                             height_mm: float = 70) -> bytes:
-    """Bars of meetings held (and still planned) per council, with the target as a marker."""
+    """Bars of meetings held per council, the target as a marker, and (while the year runs) the 見込み.
+
+    `planned` is None once the year is over: then only held meetings are drawn.
+    """
     with _style():
         fig = _figure(height_mm)
         ax = fig.add_subplot()
         x = range(len(names))
         ax.bar(x, held, color=_COLORS[0], label="開催済")
-        ax.bar(x, planned, bottom=held, color=_COLORS[4], alpha=0.5, label="予定")
+        tops = list(held)
+        if planned is not None:
+            # Hatched and pale so nobody reads the 見込み as meetings that took place.
+            ax.bar(x, planned, bottom=held, color="white", edgecolor=_COLORS[4], hatch="///", linewidth=0.8,
+                   label="見込み（今後の予定）")
+            tops = [h + p for h, p in zip(held, planned)]
         ax.scatter(x, targets, marker="_", s=600, linewidths=2.5, color=_COLORS[1], label="年間目標", zorder=3)
         ax.set_xticks(list(x), [_wrap(n) for n in names])
-        ax.set_ylabel("回")
+        _unit_label(ax, "回")
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="upper right", fontsize=8, frameon=False, ncols=3)
-        ax.set_ylim(0, max([*targets, *(h + p for h, p in zip(held, planned)), 1]) * 1.25)
+        ax.set_ylim(0, max([*targets, *tops, 1]) * 1.25)
         fig.tight_layout()
         return _png(fig)
 
@@ -82,8 +90,8 @@ def meetings_histogram(counts: list[int], targets: list[int], height_mm: float =
         ax.axvline(target - 0.5, color=_COLORS[1], linewidth=2, label=f"年間目標（{target}回）")
         ax.axvline(2.5, color=_COLORS[2], linewidth=1.5, linestyle="--", label="3回未満は承認型会議の恐れ")
         ax.set_xticks(xs)
-        ax.set_xlabel("年度内の開催回数（予定含む）")
-        ax.set_ylabel("協議体数")
+        ax.set_xlabel("年度内の開催回数（開催済）")
+        _unit_label(ax, "協議体数")
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="upper left", fontsize=8, frameon=False)
         fig.tight_layout()
@@ -121,7 +129,7 @@ def stacked_by_area(areas: list[str], kinds: list[str], counts: dict[str, list[i
             ax.bar(x, values, bottom=bottom, color=_COLORS[i % len(_COLORS)], label=kind)
             bottom = [b + v for b, v in zip(bottom, values)]
         ax.set_xticks(list(x), [_wrap(a) for a in areas])
-        ax.set_ylabel("件")
+        _unit_label(ax, "件")
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylim(0, max([*bottom, 1]) * 1.3)
         if kinds:
@@ -130,6 +138,12 @@ def stacked_by_area(areas: list[str], kinds: list[str], counts: dict[str, list[i
             _nothing(ax)
         fig.tight_layout()
         return _png(fig)
+
+
+def _unit_label(ax, unit: str) -> None:
+    """The y axis unit written upright above the axis, as Japanese charts do (a sideways 回 reads badly)."""
+    ax.set_ylabel(f"（{unit}）", rotation=0, ha="right", va="bottom")
+    ax.yaxis.set_label_coords(0.0, 1.02)
 
 
 def _nothing(ax) -> None:
