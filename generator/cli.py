@@ -326,6 +326,29 @@ def templates_check(folder: str) -> None:
 
 @main.command()
 @click.argument("ledger", type=click.Path())
+@click.option("--council", "council_id", required=True, help="委嘱状・委員名簿を作る協議体の協議体ID。")
+@click.option("--as-of", "as_of", default=None, help="この日に在任中の構成員が対象（例: 2026-04-01）。既定は今日。")
+@out_option
+@templates_option
+@password_option
+def appointments(ledger: str, council_id: str, as_of: str | None, out_dir: str, templates_dir: str | None,
+                 password: str | None) -> None:
+    """協議体の委嘱状（在任中の構成員全員、1人1ページ）と委員名簿を作ります。
+
+    委嘱状は通知と同じ発信者（第1層は首長、第2層は協議体の発信者または事務局）の名前で作ります。
+    月次処理は、就任日がその月の構成員の委嘱状を自動で作ります。
+
+    \b
+    例:
+      sasaeai appointments samples/aoba_ledger.xlsx --council C0 --as-of 2026-04-01 --out 出力
+    """
+    result = workflows.make_appointments(ledger, council_id, out_dir, as_of=workflows.parse_day(as_of),
+                                         templates_dir=templates_dir, password=password)
+    click.echo(summary.format_appointments(result))
+
+
+@main.command()
+@click.argument("ledger", type=click.Path())
 @click.option("--as-of", "as_of", default=None, help="いつ時点の引継書か（例: 2027-03-31）。既定は今日。")
 @out_option
 @templates_option

@@ -104,9 +104,12 @@ def format_monthly(batch: "Batch") -> str:
     letters = emails = 0
     for item in batch.items:
         meeting = item.meeting
-        if meeting is None:
-            continue
         doc = document_type(item.kind)
+        if meeting is None:
+            if item.kind != "annual":      # the year's report has its own line below
+                lines.append(f"[{doc.label}] {doc.summary_detail(item)}")
+                lines += [f"    {f.line()}" for f in item.blocking]
+            continue
         council = batch.ledger.council(meeting.council_id)
         title = meeting_title(council, meeting) if council else meeting.meeting_id
         lines.append(messages.MONTHLY_LINE.format(kind=doc.label,
@@ -124,6 +127,13 @@ def format_monthly(batch: "Batch") -> str:
     lines += ["", messages.MONTHLY_TOTAL.format(letters=letters, emails=emails, skipped=skipped,
                                                 files=len(batch.files))]
     return "\n".join(lines)
+
+
+def format_appointments(result) -> str:
+    if result.appointments is None:
+        return messages.APPOINTMENTS_NOBODY.format(as_of="指定日", roster=result.member_list)
+    return messages.APPOINTMENTS_DONE.format(count=result.count, letters=result.appointments,
+                                             roster=result.member_list)
 
 
 def format_monthly_done(batch: "Batch") -> str:
@@ -172,7 +182,7 @@ FILE_KINDS = {"letter": "開催通知・出欠回答票（1人分）", "print": 
               "sendlist": "送付リスト", "minutes": "議事録", "annual": "年次報告",
               "agenda": "会議次第", "roster": "受付名簿", "nameplates": "名札（A4 二つ折り）",
               "honoraria": "謝礼（報償費）支払一覧", "public_minutes": "公開用会議録",
-              "newsletter": "協議体だより"}
+              "newsletter": "協議体だより", "appointments": "委嘱状", "labels_all": "宛名ラベル（今月の郵送分すべて）"}
 
 
 def monthly_counts(batch: "Batch") -> list[tuple[str, int]]:

@@ -15,6 +15,7 @@ from . import messages
 from .batch.monthly import Batch, run_monthly
 from .batch.send import SendReport, Settings, send_batch
 from .documents.annual import AnnualResult, write_annual
+from .documents.appointments import AppointmentsResult, write_appointments
 from .documents.handover import write_handover
 from .documents.invitation import (MeetingResult, Templates, check_label_start, plan_meeting, select_meetings,
                                    write_meeting)
@@ -34,7 +35,7 @@ Progress = Callable[[int], None]
 
 __all__ = [
     "Batch", "InvitationsRun", "MinutesRun", "SendReport", "Settings", "check_ledger", "check_templates",
-    "export_templates", "init_ledger", "make_annual", "make_handover", "parse_day", "make_invitations", "make_minutes", "run_monthly",
+    "export_templates", "init_ledger", "make_annual", "make_appointments", "make_handover", "parse_day", "make_invitations", "make_minutes", "run_monthly",
     "send_batch",
 ]
 
@@ -161,6 +162,15 @@ def make_handover(ledger_path: str | Path, out_dir: str | Path, *, as_of: dt.dat
     day = as_of or dt.date.today()
     ledger, report = load_and_check(ledger_path, fiscal_year_of(day), password)
     return write_handover(ledger, report, day, out_dir, templates_dir)
+
+
+def make_appointments(ledger_path: str | Path, council_id: str, out_dir: str | Path, *,
+                      as_of: dt.date | None = None, templates_dir: str | Path | None = None,
+                      password: str | None = None) -> AppointmentsResult:
+    """委嘱状 for every member of a council in office on a date (default today), and its 委員名簿."""
+    day = as_of or dt.date.today()
+    ledger, report = load_and_check(ledger_path, fiscal_year_of(day), password)
+    return write_appointments(ledger, report, council_id, day, out_dir, templates_dir)
 
 
 def export_templates(folder: str | Path, force: bool = False) -> list[Path]:

@@ -115,8 +115,54 @@ def build_newsletter() -> Path:
     return save(doc, "newsletter.docx")
 
 
+def build_appointment() -> Path:
+    """委嘱状: one page per member, in the sender's name (DOMAIN.md §4.1)."""
+    doc = new_document(top=30, bottom=25, left=30, right=28)
+    para(doc, "{%p for a in appointments %}")
+    for _ in range(2):
+        para(doc, "")
+    para(doc, "委　嘱　状", align=C, size=26, bold=True, font=GOTHIC, space_after=30)
+    para(doc, "{%p if a.recipient.org_line %}")
+    para(doc, "{{ a.recipient.org_line }}", size=14, left=20)
+    para(doc, "{%p endif %}")
+    para(doc, "{{ a.recipient.addressee }}", size=18, left=20, space_after=40)
+    para(doc, "あなたを{{ council }}の{{ a.role }}に委嘱します。", size=16, left=20, space_after=20)
+    para(doc, "{%p if a.period %}")
+    para(doc, "委嘱期間　{{ a.period }}", size=14, left=20)
+    para(doc, "{%p endif %}")
+    for _ in range(8):
+        para(doc, "")
+    para(doc, "{{ a.date }}", size=14, left=200)
+    para(doc, "")
+    para(doc, "{{ sender.line }}", size=14, align=R)
+    para(doc, "{%p if not loop.last %}")
+    brk = para(doc, "")
+    from docx.enum.text import WD_BREAK
+
+    brk.add_run().add_break(WD_BREAK.PAGE)
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+    _drop_first_empty(doc)
+    return save(doc, "appointment.docx")
+
+
+def build_member_list() -> Path:
+    """委員名簿: a council's members as of a date."""
+    doc = new_document(top=18, bottom=15, left=18, right=15)
+    para(doc, "{{ council }}　委員名簿", align=C, size=15, bold=True, font=GOTHIC)
+    para(doc, "{{ as_of }}現在　{{ count }} 名", align=R, space_after=6)
+    loop_table(doc, ["No", "氏名", "所属・役職", "団体種別", "役割", "就任日", "退任予定"],
+               ["{{ loop.index }}", "{{ m.name }}", "{{ m.org_line }}", "{{ m.org_kind }}", "{{ m.role }}",
+                "{{ m.start }}", "{{ m.end }}"],
+               [9, 25, 44, 28, 17, 27, 27], "for m in members")
+    para(doc, "")
+    para(doc, "{{ municipality }}", align=R)
+    _drop_first_empty(doc)
+    return save(doc, "member_list.docx")
+
+
 def build_all() -> list[Path]:
-    return [build_handover(), build_newsletter()]
+    return [build_handover(), build_newsletter(), build_appointment(), build_member_list()]
 
 
 if __name__ == "__main__":

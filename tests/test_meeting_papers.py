@@ -208,3 +208,43 @@ def test_newsletter_for_a_held_meeting_names_no_one(ledger_file, tmp_path):
     assert "自治 一子" not in _all_xml(path) and "一子" not in text
     assert "北のサロン（サロン・毎週）" in text and "町のサロン" not in text
     assert "令和8年7月14日（火）" in text          # the next meeting
+
+
+def test_appointments_for_a_council_as_of_a_date(ledger_file, tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    s = minimal()
+    add_column(s, "構成員", "就任日", [D(2026, 4, 1), D(2026, 4, 1), D(2025, 4, 1), None, None, None, None, None])
+    add_column(s, "構成員", "退任日", [D(2028, 3, 31), None, None, D(2026, 3, 31), None, None, None, None])
+    add_column(s, "構成員", "協議体での役割", ["座長", None, "アドバイザー", None, None, None, None, None])
+    path = ledger_file(s)
+    result = CliRunner().invoke(main, ["appointments", str(path), "--council", "C0", "--as-of", "2026-04-01",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    letters = "\n".join(_texts(tmp_path / "委嘱状_C0_町の会議.docx"))
+    # M04 left on 3/31: three 委嘱状, one per page, in the 首長's name (a 第1層 council).
+    assert letters.count("委　嘱　状") == 3 and letters.count("\f") == 2
+    assert "あなたを町の会議の委員に委嘱します。" in letters and "あなたを町の会議のアドバイザーに委嘱します。" in letters
+    assert "委嘱期間　令和8年4月1日から令和10年3月31日まで" in letters
+    assert "テスト町長　試験 一郎" in letters and "NPO 四郎" not in letters
+    roster = _texts(tmp_path / "委員名簿_C0_町の会議_2026-04-01.docx")
+    assert "令和8年4月1日現在　3 名" in roster
+    names = [t for t in roster if t in ("座長 花子", "社協 次郎", "老人 三郎")]
+    assert names[0] == "座長 花子"                    # the chair first
+    bad = CliRunner().invoke(main, ["appointments", str(path), "--council", "C9", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "協議体ID「C9」は協議体シートにありません" in bad.output
+
+
+def test_monthly_makes_appointments_for_members_appointed_in_the_month(ledger_file, tmp_path):
+    s = minimal()
+    add_column(s, "構成員", "就任日", [None, None, None, None, D(2026, 7, 1), None, None, None])
+    run_monthly(ledger_file(s), "2026-07", tmp_path, today=dt.date(2026, 7, 1))
+    [path] = (tmp_path / "2026-07" / "委嘱状").iterdir()
+    text = "\n".join(_texts(path))
+    assert "自治 一子" in text and text.count("委　嘱　状") == 1
+    # 北の会議 is 第2層 with 事務局 社協: the letter goes out in the council's own name (§4.1).
+    assert "北の会議　事務局（社協）" in text
+    summary = (tmp_path / "2026-07" / "一覧.txt").read_text(encoding="utf-8")
+    assert "[委嘱状] 北の会議: 委嘱状（自治 一子）を作成" in summary

@@ -5,12 +5,13 @@ template under templates/ and its tests, and add it here.
 """
 from __future__ import annotations
 
-from . import annual, handover, honoraria, invitation, meeting_day, minutes, newsletter, public_minutes
+from . import (annual, appointments, handover, honoraria, invitation, meeting_day, minutes, newsletter,
+               public_minutes)
 from .base import DocumentType, TemplateFile
 
 DOCUMENT_TYPES: tuple[DocumentType, ...] = (invitation.TYPE, meeting_day.TYPE, minutes.TYPE,
                                              public_minutes.TYPE, newsletter.TYPE, honoraria.TYPE,
-                                             annual.TYPE, handover.TYPE)
+                                             appointments.TYPE, annual.TYPE, handover.TYPE)
 
 
 def document_type(key: str) -> DocumentType:
