@@ -31,6 +31,7 @@ INFO = {
     "郵便番号": "〒099-0101", "所在地": "みどり県あおば町中央一丁目1番1号",
     "目指す地域像": "住み慣れた地域で、だれもが役割を持ち、支え合いながら自分らしく暮らし続けられるまち・あおば",
     "通知送付日数": 30, "回答期限日数": 10, "日付表記": "和暦",
+    "謝礼単価": 3000, "代理出席の謝礼": "支払わない",
 }
 
 AREAS = [
@@ -320,7 +321,9 @@ def build(out: Path = OUT) -> Path:
         (sc_id, name, kana, layer, area, org, kind, style, start, end, f"0123-45-{7000 + i:04d}",
          f"sc{i + 1:02d}@town-aoba.example")
         for i, (sc_id, name, kana, layer, area, org, kind, style, start, end) in enumerate(SCS)])
-    _fill_table(wb["協議体"], [c + ("公開", "") + LETTER_SENDERS.get(c[0], ("", "")) for c in COUNCILS])
+    # 中央 holds its meetings in private; the others publish minutes and a newsletter.
+    _fill_table(wb["協議体"], [c + ("非公開" if c[0] == "C1" else "公開", "") + LETTER_SENDERS.get(c[0], ("", ""))
+                              for c in COUNCILS])
 
     members = wb["構成員"]
     names = iter(rng.sample([s + " " + g for s in SURNAMES for g in GIVEN], 80))
@@ -360,6 +363,10 @@ def build(out: Path = OUT) -> Path:
                     "委員", "099-0103", "あおば町駅前2番5号", "商店会事務所", "0123-45-3300", "", "郵送",
                     D(2026, 4, 1), None])
     attendance_members["C1"].append("M113")
+    # Appointed in December: the December batch makes her 委嘱状.
+    _append(members, ["M420", "C4", "桜井 美咲", "さくらい みさき", "様", "東野こども食堂", "ボランティア団体", "代表",
+                    "委員", "099-0141", "あおば町東野3番8号", "", "0123-47-5521", "m412@mail-aoba.example", "メール",
+                    D(2026, 12, 1), None])
 
     meetings = wb["会議"]
     today = D(2026, 11, 26)

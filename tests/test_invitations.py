@@ -51,7 +51,7 @@ def test_one_folder_per_meeting_and_a_letter_per_recipient(december, sample):
         expected = recipients_of(sample, council, day)
         letters = sorted((out / folder / "通知").iterdir())
         assert [p.name.split("_")[1] for p in letters] == [m.member_id for m in expected]
-    assert "合計: 会議 3 件のうち作成 3 件・見送り 0 件、通知 30 通" in output
+    assert "合計: 会議 3 件のうち作成 3 件・見送り 0 件、通知 31 通" in output
 
 
 def test_members_not_in_office_or_not_posted_get_no_letter(sample, tmp_path):
