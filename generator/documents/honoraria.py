@@ -7,7 +7,6 @@ can be copied into an accounting form.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,11 +45,6 @@ class Honoraria:
     @property
     def total(self) -> int:
         return sum(p.amount for p in self.payees)
-
-
-def held(meeting: Meeting, today: dt.date) -> bool:
-    """Held: 状態 開催済, or dated before `today` and not 中止."""
-    return meeting.state == "開催済" or (meeting.date is not None and meeting.date < today and not meeting.cancelled)
 
 
 def honoraria(ledger: Ledger, meeting: Meeting) -> Honoraria:
@@ -154,7 +148,7 @@ class HonorariaList(DocumentType):
         if not month.ledger.info.honorarium_rate:
             return []       # a municipality that pays no 謝礼 gets no list and no line about it
         return [HonorariaItem(self.key, m) for m in month.ledger.meetings
-                if m.in_month(month.year, month.month) and held(m, month.today)]
+                if m.in_month(month.year, month.month) and m.held_as_of(month.today)]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         for item in items:

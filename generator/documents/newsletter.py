@@ -12,7 +12,6 @@ from ..ledger.model import Ledger, Meeting
 from ..render.context import meeting_title
 from ..render.output import inside, safe_filename
 from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
-from .honoraria import held
 from .meeting_day import meeting_folder
 from .minutes import next_meeting
 from .public_minutes import leaked_names, private_names, redactor
@@ -69,7 +68,7 @@ class Newsletter(DocumentType):
 
     def plan_month(self, month: MonthPlan) -> list[Item]:
         return [Item(self.key, m) for m in month.ledger.meetings
-                if m.in_month(month.year, month.month) and held(m, month.today)]
+                if m.in_month(month.year, month.month) and m.held_as_of(month.today)]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         template = load_template(NEWSLETTER_TEMPLATE.filename, run.templates_dir)

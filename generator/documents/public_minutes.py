@@ -19,7 +19,6 @@ from .. import messages
 from ..ledger.model import Ledger, Meeting, Member
 from ..render.output import inside, safe_filename
 from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, example_ledger, load_template
-from .honoraria import held
 from .meeting_day import meeting_folder
 from .minutes import MINUTES_TEMPLATE, minutes_context
 
@@ -152,7 +151,7 @@ class PublicMinutes(DocumentType):
     def plan_month(self, month: MonthPlan) -> list[Item]:
         public = {c.council_id for c in month.ledger.councils if c.openness == "公開"}
         return [Item(self.key, m) for m in month.ledger.meetings
-                if m.council_id in public and m.in_month(month.year, month.month) and held(m, month.today)]
+                if m.council_id in public and m.in_month(month.year, month.month) and m.held_as_of(month.today)]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         template = load_template(MINUTES_TEMPLATE.filename, run.templates_dir)
