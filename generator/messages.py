@@ -49,7 +49,7 @@ TEMPLATE_RENDER = "テンプレート {path} を差し込みできませんで�
 
 # --- invitations ------------------------------------------------------------------------------
 MEETING_UNKNOWN = "会議ID「{id}」は会議シートにありません。"
-DATE_OPTION = "{option} の日付「{value}」を読めません（例: 2026-12-01、2026/12/1、令和8年12月1日）。"
+DATE_OPTION = "{option} の日付が読めません: {problem}"
 MONTH_FORMAT = "--month は YYYY-MM の形で指定してください（例: 2026-12）。指定された値: {value}"
 TEMPLATES_DIR_MISSING = "テンプレートのフォルダ {path} がありません。sasaeai templates export {path} で作れます。"
 SKIP_CANCELLED = "中止のため作成しません"
@@ -89,7 +89,6 @@ MINUTES_NEXT_AGENDA = "（{number}）{item}"
 # --- annual report: the as-of date a report counts at --------------------------------------------
 ANNUAL_AS_OF = "集計基準日: {as_of}（年度途中: これからの会議は見込みとして別に示しています）"
 ANNUAL_YEAR_END = "集計基準日: {as_of}（年度末の在任・開催済で集計）"
-ANNUAL_BAD_AS_OF = "--as-of の日付が読めません: {problem}"
 ANNUAL_AS_OF_BEFORE_YEAR = "--as-of {as_of} は {year} の始まり（{first}）より前です。集計する年度か日付を確かめてください。"
 
 # --- monthly -------------------------------------------------------------------------------------

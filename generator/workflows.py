@@ -22,11 +22,9 @@ from .documents.invitation import (MeetingResult, Templates, check_label_start, 
 from .documents.minutes import MinutesResult, write_minutes
 from .documents.templates import TemplateCheck, check_templates, export
 from .errors import UsageError
-from .japanese import fiscal_year_of
-from .ledger.values import ValueProblem, parse_date
 from .ledger.blank import write_blank_ledger
 from .ledger.check import check, load_and_check
-from .japanese import fiscal_year_era, fiscal_year_range, format_date
+from .japanese import fiscal_year_era, fiscal_year_of, fiscal_year_range, format_date
 from .ledger.findings import Report
 from .ledger.values import ValueProblem, parse_date
 from .render.context import meeting_title
@@ -126,7 +124,7 @@ def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, 
                 templates_dir: str | Path | None = None, password: str | None = None,
                 as_of: str | dt.date | None = None) -> AnnualResult:
     """年次報告書 and 年次集計 for a fiscal year, counted as of `as_of` (default: today)."""
-    day = _as_of(as_of)
+    day = parse_day(as_of)
     first, _last = fiscal_year_range(fiscal_year)
     if day < first:     # nothing of the year can have happened yet: a typo in the year or the date
         raise UsageError(messages.ANNUAL_AS_OF_BEFORE_YEAR.format(
@@ -136,24 +134,14 @@ def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, 
     return write_annual(ledger, report, fiscal_year, out_dir, templates_dir, as_of=day)
 
 
-def _as_of(value: str | dt.date | None) -> dt.date:
+def parse_day(value: str | dt.date | None, option: str = "--as-of") -> dt.date:
     """A date the user typed, in any form the ledger accepts (2027-03-31, R9.3.31 …); today when None."""
-    if value is None:
+    if value is None or value == "":
         return dt.date.today()
     try:
         return parse_date(value)
     except ValueProblem as problem:
-        raise UsageError(messages.ANNUAL_BAD_AS_OF.format(problem=problem.detail)) from problem
-
-
-def parse_day(text: str | None, option: str = "--as-of") -> dt.date:
-    """A date the user typed on the command line (any form the ledger accepts); today when not given."""
-    if not text:
-        return dt.date.today()
-    try:
-        return parse_date(text)
-    except ValueProblem:
-        raise UsageError(messages.DATE_OPTION.format(option=option, value=text)) from None
+        raise UsageError(messages.DATE_OPTION.format(option=option, problem=problem.detail)) from problem
 
 
 def make_handover(ledger_path: str | Path, out_dir: str | Path, *, as_of: dt.date | None = None,

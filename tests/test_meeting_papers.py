@@ -192,7 +192,7 @@ def test_handover_as_of_a_date(ledger_file, tmp_path):
     assert "名簿を作る（担当: 座長 花子" in text and "会場を探す" not in text and "まだ先の会議の宿題" not in text
     assert "北のサロン" in text and "毎週" in text
     bad = CliRunner().invoke(main, ["handover", str(path), "--as-of", "来週", "--out", str(tmp_path)])
-    assert bad.exit_code == 2 and "--as-of の日付「来週」を読めません" in bad.output
+    assert bad.exit_code == 2 and "--as-of の日付が読めません: 「来週」は日付として読めません" in bad.output
 
 
 def test_newsletter_for_a_held_meeting_names_no_one(ledger_file, tmp_path):

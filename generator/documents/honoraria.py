@@ -8,7 +8,6 @@ can be copied into an accounting form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .. import messages
 from ..japanese import format_date

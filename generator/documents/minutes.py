@@ -21,7 +21,7 @@ from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_time_range
 from ..ledger.model import Council, Ledger, Meeting, MeetingRecord, Member
 from ..render.output import atomic_write, inside, safe_filename
-from .base import BatchRun, DocumentType, INTERNAL, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .base import BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
 MINUTES_TEMPLATE = TemplateFile("minutes", "minutes.docx", "議事録")
 BLANK_ROWS = 4

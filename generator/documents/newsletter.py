@@ -10,11 +10,9 @@ from .. import messages
 from ..japanese import format_date, format_time_range
 from ..ledger.model import Ledger, Meeting
 from ..render.context import meeting_title
-from ..render.output import inside, safe_filename
 from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
-from .meeting_day import meeting_folder
 from .minutes import next_meeting
-from .public_minutes import leaked_names, private_names, redactor
+from .public_minutes import redactor, save_public
 
 NEWSLETTER_TEMPLATE = TemplateFile("newsletter", "newsletter.docx", "協議体だより")
 
@@ -82,14 +80,7 @@ class Newsletter(DocumentType):
                 item.skip_reason = messages.SKIP_ERRORS
                 run.progress(1)
                 continue
-            data = template.render(newsletter_context(run.ledger, meeting))
-            leaks = leaked_names(data, private_names(run.ledger, meeting))
-            if leaks:
-                item.skip_reason = messages.PUBLIC_MINUTES_LEAK.format(count=len(leaks))
-            else:
-                name = safe_filename(f"協議体だより_{meeting_folder(run.ledger, meeting)}") + ".docx"
-                item.path = inside(run.folder, self.folder, name)
-                run.save(item.path, data)
+            save_public(run, item, self.folder, "協議体だより", template.render(newsletter_context(run.ledger, meeting)))
             run.progress(1)
 
     def summary_detail(self, item: Item) -> str:

@@ -18,7 +18,7 @@ from typing import Callable
 from .. import messages
 from ..ledger.model import Ledger, Meeting, Member
 from ..render.output import inside, safe_filename
-from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, example_ledger, load_template
+from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, load_template
 from .meeting_day import meeting_folder
 from .minutes import MINUTES_TEMPLATE, minutes_context
 
@@ -134,6 +134,16 @@ def leaked_names(data: bytes, table: dict[str, str]) -> list[str]:
     return sorted(found)
 
 
+def save_public(run: BatchRun, item: Item, folder: str, stem: str, data: bytes) -> None:
+    """Write a document for outside readers, unless a private name is still in it: then say why instead."""
+    leaks = leaked_names(data, private_names(run.ledger, item.meeting))
+    if leaks:
+        item.skip_reason = messages.PUBLIC_MINUTES_LEAK.format(count=len(leaks))
+        return
+    item.path = inside(run.folder, folder, safe_filename(f"{stem}_{meeting_folder(run.ledger, item.meeting)}") + ".docx")
+    run.save(item.path, data)
+
+
 class PublicMinutes(DocumentType):
     """公開用会議録, per held meeting of this month of a council whose 公開 is 公開."""
 
@@ -165,14 +175,7 @@ class PublicMinutes(DocumentType):
                 item.skip_reason = messages.SKIP_ERRORS
                 run.progress(1)
                 continue
-            data = template.render(public_context(run.ledger, meeting))
-            leaks = leaked_names(data, private_names(run.ledger, meeting))
-            if leaks:
-                item.skip_reason = messages.PUBLIC_MINUTES_LEAK.format(count=len(leaks))
-            else:
-                name = safe_filename(f"公開用会議録_{meeting_folder(run.ledger, meeting)}") + ".docx"
-                item.path = inside(run.folder, self.folder, name)
-                run.save(item.path, data)
+            save_public(run, item, self.folder, "公開用会議録", template.render(public_context(run.ledger, meeting)))
             run.progress(1)
 
     def summary_detail(self, item: Item) -> str:

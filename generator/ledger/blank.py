@@ -7,7 +7,6 @@ that fit the values, and text format where Excel would otherwise eat digits
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from openpyxl import Workbook
