@@ -49,9 +49,10 @@ def init_ledger(path: str | Path, force: bool = False) -> Path:
     return write_blank_ledger(path, force=force)
 
 
-def check_ledger(path: str | Path, fiscal_year: int | None = None, password: str | None = None) -> Report:
-    """The findings of a ledger for a fiscal year (default: this one)."""
-    return check(path, fiscal_year, password)
+def check_ledger(path: str | Path, fiscal_year: int | None = None, password: str | None = None, *,
+                 as_of: dt.date | None = None) -> Report:
+    """The findings of a ledger for a fiscal year (default: this one), as of a day (default today)."""
+    return check(path, fiscal_year, password, as_of=as_of)
 
 
 @dataclass
