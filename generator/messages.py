@@ -28,7 +28,7 @@ INFO_ITEM_MISSING = "基本情報に「{label}」の行がありません（必�
 FORMULA_NO_VALUE = "{header} は数式ですが計算結果が保存されていません。Excel で開いて保存し直してください。"
 
 # --- values: ranges the documents can use (rules) ------------------------------------
-DATE_OUT_OF_RANGE = "{value} は扱える日付の範囲（{first}〜{last}）の外です。年の入力を確かめてください。"
+DATE_OUT_OF_RANGE = "「{value}」は扱える日付の範囲（{first}〜{last}）の外です。年の入力を確かめてください。"
 
 # --- check output ------------------------------------------------------------------------
 CHECK_HEADER = "台帳 {path} の点検結果（{fy}）"

@@ -271,20 +271,30 @@ def attendance_in_office(c: Context) -> None:
 
 
 DAYS_OUT_OF_RANGE = register(
-    "days-out-of-range", ERROR, "通知送付日数・回答期限日数が0〜365日の外",
+    "days-out-of-range", ERROR, "通知送付日数・回答期限日数が0〜365日の外、または回答期限が通知より前",
     message="{label} が {value} です。通知の日付と回答期限はこの日数から計算するため、"
-            "{low}〜{high} の日数にしてください。")
+            "{low}〜{high} の日数にしてください。",
+    order="回答期限日数（{reply}）が通知送付日数（{notice}）以上です。回答期限が通知の日付と同じか前になるため、"
+          "回答期限日数を通知送付日数より小さくしてください。")
 
 
 @check(DAYS_OUT_OF_RANGE)
 def info_days(c: Context) -> None:
     low, high = DAYS_RANGE
+    info = c.ledger.info
+    bad = False
     for field, label in (("notice_days", "通知送付日数"), ("reply_days", "回答期限日数")):
-        value = getattr(c.ledger.info, field)
+        value = getattr(info, field)
         if not low <= value <= high:
+            bad = True
             sheet, cell = c.ledger.info_where(field)
             c.add(DAYS_OUT_OF_RANGE, None, None, sheet=sheet, cell=cell, label=label, value=value, low=low,
                   high=high)
+    # A letter must leave time to answer: the deadline falls after the letter's date.
+    if not bad and info.reply_days >= info.notice_days:
+        sheet, cell = c.ledger.info_where("reply_days")
+        c.add(DAYS_OUT_OF_RANGE, None, None, "order", sheet=sheet, cell=cell, reply=info.reply_days,
+              notice=info.notice_days)
 
 
 # --- warnings: the guidebook's advice for the fiscal year ----------------------------------------

@@ -137,7 +137,7 @@ def parse_date(raw: object) -> dt.date:
     value = _read_date(raw)
     if not DATE_MIN <= value <= DATE_MAX:
         raise ValueProblem("date-out-of-range", messages.DATE_OUT_OF_RANGE.format(
-            value=f"{value.year}/{value.month}/{value.day}", first=f"{DATE_MIN.year}/{DATE_MIN.month}/{DATE_MIN.day}",
+            value=show(raw), first=f"{DATE_MIN.year}/{DATE_MIN.month}/{DATE_MIN.day}",
             last=f"{DATE_MAX.year}/{DATE_MAX.month}/{DATE_MAX.day}"))
     return value
 

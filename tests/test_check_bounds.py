@@ -1,0 +1,108 @@
+"""Anything `check` passes must generate (#15.3): values the documents compute with are range-checked."""
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+from conftest import D, minimal, set_cell
+from docx_tools import docx_text
+
+from generator.cli import main
+from generator.ledger.check import check
+
+UNEXPECTED = "予期しない問題"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def with_days(notice, reply):
+    s = minimal()
+    s["基本情報"] += [["通知送付日数", notice], ["回答期限日数", reply]]
+    return s
+
+
+def found(path):
+    return [(f.code, f.sheet, f.cell) for f in check(path, 2026, as_of=D(2026, 11, 30)).errors]
+
+
+def test_hostile_values_are_findings_at_their_cells(ledger_file):
+    s = with_days(10 ** 9, -400)
+    set_cell(s, "会議", "開催日", 1, "0001/01/01")          # year 1
+    set_cell(s, "会議", "通知日", 2, "2301/4/1")            # after 2200
+    path = ledger_file(s)
+    assert found(path) == [
+        ("days-out-of-range", "基本情報", "B8"),
+        ("days-out-of-range", "基本情報", "B9"),
+        ("date-out-of-range", "会議", "D2"),
+        ("date-out-of-range", "会議", "J3"),
+    ]
+    messages = [f.message for f in check(path, 2026, as_of=D(2026, 11, 30)).errors]
+    assert messages[0] == ("通知送付日数 が 1000000000 です。通知の日付と回答期限はこの日数から計算するため、"
+                           "0〜365 の日数にしてください。")
+    assert messages[2] == ("開催日: 「0001/01/01」は扱える日付の範囲（1900/1/1〜2200/12/31）の外です。"
+                           "年の入力を確かめてください。")
+
+
+def test_a_negative_notice_period_would_date_the_letter_after_the_meeting(ledger_file):
+    assert found(ledger_file(with_days(-1, 10))) == [("days-out-of-range", "基本情報", "B8")]
+    assert found(ledger_file(with_days(365, 0))) == []
+
+
+def test_answers_cannot_be_due_before_the_letter_is_dated(ledger_file):
+    path = ledger_file(with_days(0, 365))
+    assert found(path) == [("days-out-of-range", "基本情報", "B9")]
+    assert check(path, 2026, as_of=D(2026, 11, 30)).errors[0].message == (
+        "回答期限日数（365）が通知送付日数（0）以上です。回答期限が通知の日付と同じか前になるため、"
+        "回答期限日数を通知送付日数より小さくしてください。")
+    assert found(ledger_file(with_days(10, 10))) == [("days-out-of-range", "基本情報", "B9")]
+    assert found(ledger_file(with_days(11, 10))) == []
+
+
+@pytest.mark.parametrize("command", [
+    ("invitations", "--meeting", "K01"),
+    ("invitations", "--meeting", "K02"),
+    ("invitations", "--month", "2026-07"),
+    ("minutes", "--meeting", "K01"),
+    ("minutes", "--month", "2026-07"),
+    ("monthly", "--month", "2026-06"),
+    ("monthly", "--month", "2026-07"),
+])
+def test_what_check_rejects_is_reported_not_crashed_on(ledger_file, tmp_path, command):
+    s = with_days(10 ** 9, -400)
+    set_cell(s, "会議", "開催日", 1, "0001/01/01")
+    result = run("check", ledger_file(s, name="bad.xlsx"), "--as-of", "2026-11-30")
+    assert result.exit_code == 1
+    result = run(command[0], tmp_path / "bad.xlsx", *command[1:], "--out", tmp_path / "out")
+    assert UNEXPECTED not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if command[0] == "invitations":
+        # Every letter depends on 基本情報: none is made, and the output says why.
+        assert result.exit_code == 1 and "days-out-of-range" in result.output
+        assert not list((tmp_path / "out").rglob("*.docx"))
+
+
+@pytest.mark.parametrize("notice, reply, first, second, posted", [
+    # The widest values check lets through: a letter a year ahead of a meeting in 1900.
+    (365, 0, D(1900, 1, 1), D(2200, 12, 31), "明治31年12月28日"),
+    # A letter one day ahead, answers due on the meeting's day.
+    (1, 0, D(2026, 5, 20), D(2026, 7, 15), "令和8年5月19日"),
+])
+def test_what_check_passes_generates(ledger_file, tmp_path, notice, reply, first, second, posted):
+    s = with_days(notice, reply)
+    set_cell(s, "会議", "開催日", 1, first)
+    set_cell(s, "会議", "通知日", 1, None)
+    set_cell(s, "会議", "開催日", 2, second)
+    path = ledger_file(s)
+    report = run("check", path, "--as-of", "2026-11-30")
+    assert report.exit_code == 0, report.output
+    for meeting in ("K01", "K02"):
+        result = run("invitations", path, "--meeting", meeting, "--out", tmp_path / "out")
+        assert result.exit_code == 0 and UNEXPECTED not in result.output, result.output
+        result = run("minutes", path, "--meeting", meeting, "--out", tmp_path / "out")
+        assert result.exit_code == 0 and UNEXPECTED not in result.output, result.output
+    for month in (first - dt.timedelta(days=1), second - dt.timedelta(days=31)):
+        result = run("monthly", path, "--month", f"{month.year:04d}-{month.month:02d}", "--out", tmp_path / "m")
+        assert result.exit_code == 0 and UNEXPECTED not in result.output, result.output
+    letter = docx_text(next((tmp_path / "out").glob("K01_*/通知/001_*.docx")).read_bytes())
+    assert posted in letter
