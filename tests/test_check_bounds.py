@@ -59,6 +59,21 @@ def test_answers_cannot_be_due_before_the_letter_is_dated(ledger_file):
     assert found(ledger_file(with_days(11, 10))) == []
 
 
+def test_a_typed_reply_deadline_before_the_letter_is_an_error(ledger_file):
+    s = minimal()
+    s["会議"][0].append("回答期限")
+    for row in s["会議"][1:]:
+        row.append(None)
+    set_cell(s, "会議", "回答期限", 1, D(2026, 4, 10))   # K01: 通知日 4/17
+    set_cell(s, "会議", "回答期限", 2, D(2026, 6, 10))   # K02 (7/15): letter 30 days before, 6/15
+    set_cell(s, "会議", "回答期限", 3, D(2026, 9, 1))    # K03 (9/16): after 8/17, fine
+    path = ledger_file(s)
+    assert found(path) == [("end-before-start", "会議", "K2"), ("end-before-start", "会議", "K3")]
+    errors = check(path, 2026, as_of=D(2026, 11, 30)).errors
+    assert errors[0].message == "回答期限（2026/4/10）が通知日（2026/4/17）より前です。"
+    assert errors[1].message == "回答期限（2026/6/10）が通知の日付（開催日の30日前）（2026/6/15）より前です。"
+
+
 @pytest.mark.parametrize("command", [
     ("invitations", "--meeting", "K01"),
     ("invitations", "--meeting", "K02"),

@@ -208,8 +208,25 @@ def orders(c: Context) -> None:
         # A letter posted, or an answer due, after the meeting is a date typed wrong.
         _order(c, meeting, "notice_date", "date")
         _order(c, meeting, "reply_by", "date")
+        _reply_after_letter(c, meeting)
     for activity in L.activities:
         _order(c, activity, "start", "end")
+
+
+def _reply_after_letter(c: Context, meeting: Meeting) -> None:
+    """A typed 回答期限 before the letter's date (typed 通知日, else 通知送付日数 before the meeting)."""
+    if meeting.reply_by is None or meeting.date is None:
+        return
+    if meeting.notice_date is not None:
+        posted, header = meeting.notice_date, c.header(meeting, "notice_date")
+    elif DAYS_RANGE[0] <= c.ledger.info.notice_days <= DAYS_RANGE[1]:
+        days = c.ledger.info.notice_days
+        posted, header = meeting.date - dt.timedelta(days=days), f"通知の日付（開催日の{days}日前）"
+    else:
+        return  # already a days-out-of-range error
+    if meeting.reply_by < posted:
+        c.add(END_BEFORE_START, meeting, "reply_by", end_header=c.header(meeting, "reply_by"),
+              end=_show(meeting.reply_by), start_header=header, start=_show(posted))
 
 
 LAYER_MISMATCH = register(
