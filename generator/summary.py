@@ -20,8 +20,7 @@ if TYPE_CHECKING:  # result types only; importing them here would load every sta
 
 
 def format_report(report: Report, show_all: bool = False) -> str:
-    """The text form of a report: actionable findings by sheet, then past ones (summarised unless
-    `show_all`), then the counts."""
+    """The text of a report: actionable findings by sheet, past ones (one line unless `show_all`), counts."""
     lines = [messages.CHECK_HEADER.format(path=report.path, fy=fiscal_year_label(report.fiscal_year))]
     if report.as_of:
         lines.append(messages.CHECK_AS_OF.format(date=format_date(report.as_of)))

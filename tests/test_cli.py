@@ -106,6 +106,13 @@ def test_debug_shows_the_traceback(tmp_path):
     assert result.exception is not None and type(result.exception).__name__ == "LedgerError"
 
 
+def test_bad_as_of_is_a_usage_error_in_japanese():
+    result = run("check", SAMPLE, "--as-of", "2026/11/30")
+    assert result.exit_code == 2
+    assert result.output.strip() == ("エラー: --as-of は YYYY-MM-DD の形で指定してください（例: 2026-11-30）。"
+                                     "指定された値: 2026/11/30")
+
+
 def test_bad_fiscal_year_is_a_usage_error():
     result = run("check", SAMPLE, "--fiscal-year", "令和8")
     assert result.exit_code == 2

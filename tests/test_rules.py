@@ -273,6 +273,12 @@ def test_default_fiscal_year_is_todays():
     assert current_fiscal_year(dt.date(2027, 4, 1)) == 2027
 
 
+def test_default_fiscal_year_follows_the_as_of_date(ledger_file):
+    report = check(ledger_file(), None, as_of=D(2027, 5, 1))
+    assert (report.fiscal_year, report.as_of) == (2027, D(2027, 5, 1))
+    assert ("goals-missing", "目標", "") in [f.key() for f in report.findings]
+
+
 # --- rules of issue #10.9 ----------------------------------------------------------------
 
 
