@@ -121,8 +121,11 @@ def _as_of(value: str | None) -> dt.date | None:
               help="「今日」とみなす日（YYYY-MM-DD）。期限や開催済みの判定に使います。既定は今日。")
 @click.option("--all", "show_all", is_flag=True,
               help="開催済みの会議や終わった年度についての指摘も省略せずに表示します。")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="月次処理（monthly）の出力先。そこで作った通知は作成済みとして点検します。")
 @password_option
-def check(ledger: str, fiscal_year: int | None, fmt: str, as_of, show_all: bool, password: str | None) -> None:
+def check(ledger: str, fiscal_year: int | None, fmt: str, as_of, show_all: bool, out_dir: str | None,
+          password: str | None) -> None:
     """台帳 LEDGER を点検し、問題を シート!セル の位置付きで表示します。
 
     終了コード: 0 = エラーなし、1 = エラーあり、2 = 台帳を読めなかった。
@@ -134,7 +137,7 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, as_of, show_all: bool,
       sasaeai check 台帳.xlsx --as-of 2026-11-30 --all
     """
     try:
-        report = workflows.check_ledger(ledger, fiscal_year, password, as_of=as_of)
+        report = workflows.check_ledger(ledger, fiscal_year, password, as_of=as_of, out_root=out_dir)
     except LedgerError as exc:
         if fmt == "json":
             click.echo(json.dumps({"ledger": ledger, "fatal": {

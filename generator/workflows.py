@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import messages
+from .batch import store
 from .batch.monthly import Batch, run_monthly
 from .batch.send import SendReport, Settings, send_batch
 from .documents.annual import AnnualResult, write_annual
@@ -25,7 +26,7 @@ from .errors import UsageError
 from .japanese import fiscal_year_of
 from .ledger.values import ValueProblem, parse_date
 from .ledger.blank import write_blank_ledger
-from .ledger.check import check, load_and_check
+from .ledger.check import load_and_check
 from .japanese import fiscal_year_era, fiscal_year_range, format_date
 from .ledger.findings import Report
 from .ledger.values import ValueProblem, parse_date
@@ -50,9 +51,13 @@ def init_ledger(path: str | Path, force: bool = False) -> Path:
 
 
 def check_ledger(path: str | Path, fiscal_year: int | None = None, password: str | None = None, *,
-                 as_of: dt.date | None = None) -> Report:
-    """The findings of a ledger for a fiscal year (default: this one), as of a day (default today)."""
-    return check(path, fiscal_year, password, as_of=as_of)
+                 as_of: dt.date | None = None, out_root: str | Path | None = None) -> Report:
+    """The findings of a ledger for a fiscal year (default: this one), as of a day (default today).
+
+    With `out_root` (the monthly output folder) the letters its batches made count as made.
+    """
+    lettered = store.lettered_meetings(Path(out_root)) if out_root is not None else None
+    return load_and_check(path, fiscal_year, password, as_of=as_of, lettered=lettered)[1]
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Anything `check` passes must generate (#15.3): values the documents compute with are range-checked."""
 import datetime as dt
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -121,3 +122,19 @@ def test_what_check_passes_generates(ledger_file, tmp_path, notice, reply, first
         assert result.exit_code == 0 and UNEXPECTED not in result.output, result.output
     letter = docx_text(next((tmp_path / "out").glob("K01_*/通知/001_*.docx")).read_bytes())
     assert posted in letter
+
+
+def test_check_sees_the_letters_monthly_made(ledger_file, tmp_path):
+    path = ledger_file()
+    out = tmp_path / "out"
+    before = run("check", path, "--as-of", "2026-09-01", "--out", out, "--format", "json")
+    assert [(f["code"], f["cell"]) for f in json.loads(before.output)["findings"]] == [
+        ("invitation-not-sent", "J4"), ("invitation-not-sent", "J7")]
+    assert "まだ作成されていません" in json.loads(before.output)["findings"][0]["message"]
+    assert run("monthly", path, "--month", "2026-08", "--out", out).exit_code == 0   # September's letters
+    after = run("check", path, "--as-of", "2026-09-01", "--out", out, "--format", "json")
+    assert json.loads(after.output)["findings"] == []
+    # Without the output folder check cannot know, and says so.
+    plain = json.loads(run("check", path, "--as-of", "2026-09-01", "--format", "json").output)
+    assert [f["code"] for f in plain["findings"]] == ["invitation-not-sent"] * 2
+    assert "通知日が空の会議は通知未作成とみなします" in plain["findings"][0]["message"]
