@@ -138,3 +138,27 @@ def test_check_sees_the_letters_monthly_made(ledger_file, tmp_path):
     plain = json.loads(run("check", path, "--as-of", "2026-09-01", "--format", "json").output)
     assert [f["code"] for f in plain["findings"]] == ["invitation-not-sent"] * 2
     assert "通知日が空の会議は通知未作成とみなします" in plain["findings"][0]["message"]
+
+
+def test_numbers_the_documents_print_are_range_checked(ledger_file):
+    s = minimal()
+    s["基本情報"].append(["謝礼単価", -5000])
+    set_cell(s, "会議", "回", 1, -3)                 # a letter titled 第-3回
+    s["協議体"][0].append("年間目標開催回数")
+    s["協議体"][1].append(0)
+    s["協議体"][2].append(6)
+    s["目標"].append([1, "元年の目標", None])
+    path = ledger_file(s)
+    assert found(path) == [
+        ("number-out-of-range", "基本情報", "B8"),
+        ("number-out-of-range", "協議体", "H2"),
+        ("number-out-of-range", "会議", "C2"),
+        ("number-out-of-range", "目標", "A3"),
+    ]
+    assert [f.message for f in check(path, 2026, as_of=D(2026, 11, 30)).errors][:3] == [
+        "謝礼単価 が -5000 です。0〜1,000,000 の範囲で入力してください。",
+        "年間目標開催回数 が 0 です。1〜100 の範囲で入力してください。",
+        "回 が -3 です。0〜999 の範囲で入力してください。",
+    ]
+    result = run("invitations", path, "--meeting", "K01", "--out", path.parent / "out")
+    assert result.exit_code == 1 and "会議!C2" in result.output

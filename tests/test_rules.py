@@ -259,7 +259,6 @@ def test_sample_ledger_findings_for_2026():
         ("attendance-not-in-office", "出欠", "B116"),   # M112 at C1-04, after she left
         ("attendance-not-in-office", "出欠", "B128"),   # M211 at C2-01, before he joined
         ("attendance-not-in-office", "出欠", "B139"),   # M211 at C2-02
-        ("homework-overdue", "協議記録", "14:14"),
     ]
     past = [(f.code, f.cell) for f in check(SAMPLE, 2026, as_of=AS_OF).past]
     assert past == [("admin-leads", "L19"), ("invitation-late", "N19"), ("meeting-holiday", "D25"),
@@ -473,3 +472,15 @@ def test_findings_about_a_finished_year_are_past(ledger_file):
         ("council-few-meetings", True)]
     assert [(f.code, f.past) for f in check(path, 2026, as_of=AS_OF).findings] == [
         ("council-few-meetings", False)]
+
+
+def test_chair_absent_uses_the_chair_in_office_that_day(ledger_file):
+    s = minimal()
+    add_column(s, "構成員", "協議体での役割", [None, None, "座長", None, None, None, None, None])
+    add_column(s, "構成員", "退任日", [D(2026, 6, 30)] + [None] * 7)   # M01, 座長構成員ID, leaves
+    s["出欠"] = [["会議ID", "構成員ID", "出欠"],
+                 ["K02", "M03", "欠席"],        # 7/15: M03 (role 座長) chairs now, and is absent
+                 ["K02", "M02", "出席"]]
+    report = check(ledger_file(s), 2026, as_of=AS_OF)
+    assert [(f.code, f.cell) for f in report.findings if f.code == "chair-absent"] == [("chair-absent", "C2")]
+    assert "座長 老人 三郎 が欠席" in next(f.message for f in report.findings if f.code == "chair-absent")

@@ -368,6 +368,14 @@ class Ledger:
         """The meeting's 出欠 rows that count (see `answer_counts`), in ledger order."""
         return [a for a in self.attendance if a.meeting_id == meeting.meeting_id and self.answer_counts(a)]
 
+    def chair_on(self, council: "Council", day: Date) -> "Member | None":
+        """The council's 座長 on `day`: 座長構成員ID when in office, else the member in office whose role is 座長."""
+        chair = self.member(council.chair_id) if council.chair_id else None
+        if chair is not None and chair.council_id == council.council_id and chair.in_office_on(day):
+            return chair
+        return next((m for m in self.members_of(council.council_id) if m.role == "座長" and m.in_office_on(day)),
+                    None)
+
     def members_of(self, council_id: str) -> list["Member"]:
         """The council's members in ledger order, whether in office or not."""
         return [m for m in self.members if m.council_id == council_id]

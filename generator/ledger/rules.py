@@ -17,7 +17,7 @@ from .. import messages as M
 from ..japanese import fiscal_year_era, fiscal_year_range, holiday_name
 from . import schema
 from .findings import ERROR, INFO, RULES, WARNING, Finding, Report, Rule, finding, register
-from .model import Council, Ledger, Meeting, Member, Record
+from .model import Attendance, Council, Ledger, Meeting, Member, Record
 from .values import header_key
 
 __all__ = ["CHECKS", "RULES", "check_model", "fiscal_year_label"]
@@ -314,6 +314,43 @@ def info_days(c: Context) -> None:
               notice=info.notice_days)
 
 
+# Whole numbers the documents print or add up, and the values they can sensibly hold:
+# a letter titled 第-3回, a negative 謝礼 or a target of 0 meetings is a typing slip.
+NUMBER_LIMITS: dict[tuple[str, str], tuple[int, int]] = {
+    ("meetings", "number"): (0, 999),           # 0: a 準備会, titled without 第N回
+    ("councils", "target_meetings"): (1, 100),
+    ("areas", "population"): (0, 100_000_000),
+    ("areas", "elderly"): (0, 100_000_000),
+    ("activities", "times"): (0, 10_000),
+    ("activities", "participants"): (0, 100_000),
+    ("activities", "helpers"): (0, 100_000),
+    ("goals", "fiscal_year"): (1989, 2200),     # as --fiscal-year: 平成 onwards
+    ("reviews", "fiscal_year"): (1989, 2200),
+}
+INFO_NUMBER_LIMITS = {"honorarium_rate": (0, 1_000_000)}
+
+NUMBER_OUT_OF_RANGE = register(
+    "number-out-of-range", ERROR, "文書に使う数値が範囲の外（回・年間目標開催回数・人口・謝礼単価など）",
+    message="{header} が {value} です。{low}〜{high} の範囲で入力してください。")
+
+
+@check(NUMBER_OUT_OF_RANGE)
+def numbers(c: Context) -> None:
+    for (key, field), (low, high) in NUMBER_LIMITS.items():
+        for record in getattr(c.ledger, key):
+            value = getattr(record, field)
+            if value is not None and not low <= value <= high:
+                c.add(NUMBER_OUT_OF_RANGE, record, field, header=c.header(record, field), value=value,
+                      low=f"{low:,}", high=f"{high:,}")
+    for field, (low, high) in INFO_NUMBER_LIMITS.items():
+        value = getattr(c.ledger.info, field)
+        if value is not None and not low <= value <= high:
+            sheet, cell = c.ledger.info_where(field)
+            label = next(item.label for item in schema.INFO_ITEMS if item.field == field)
+            c.add(NUMBER_OUT_OF_RANGE, None, None, sheet=sheet, cell=cell, header=label, value=value,
+                  low=f"{low:,}", high=f"{high:,}")
+
+
 # --- warnings: the guidebook's advice for the fiscal year ----------------------------------------
 
 LAYER1_AREA_COUNT = register(
@@ -523,32 +560,29 @@ def meeting_forms(c: Context) -> None:
         if meetings and all(m.form == "会議" for m in meetings):
             c.add(COUNCIL_MEETINGS_ONLY, council, "name", past=c.fy_over, council=council.name or council.council_id,
                   fy=c.fy_text, count=len(meetings))
-    answers: dict[str, dict[str, object]] = defaultdict(dict)
+    answers: dict[str, dict[str, Attendance]] = defaultdict(dict)
     for answer in c.ledger.attendance:
         if c.ledger.answer_counts(answer):
             answers[answer.meeting_id].setdefault(answer.member_id, answer)
-    by_role: dict[tuple[str, str], list[Member]] = defaultdict(list)
+    deputies: dict[str, list[Member]] = defaultdict(list)
     for member in c.ledger.members:
-        by_role[(member.council_id, member.role)].append(member)
+        if member.role == "副座長":
+            deputies[member.council_id].append(member)
     for meeting in c.fy_meetings():
+        given = answers.get(meeting.meeting_id)
         council = c.councils.get(meeting.council_id)
-        chair = _chair_of(c, council, by_role) if council else None
-        given = answers.get(meeting.meeting_id, {})
+        if not given or council is None:
+            continue
+        # The same 座長 the minutes name (a 座長構成員ID out of office gives way to the role).
+        chair = c.ledger.chair_on(council, meeting.date)
         answer = given.get(chair.member_id) if chair else None
         if answer is None or answer.answer not in ("欠席", "代理出席"):
             continue
-        deputies = by_role.get((meeting.council_id, "副座長"), [])
-        if not any(getattr(given.get(d.member_id), "answer", "") == "出席" for d in deputies):
+        # Only rows that count are in `given`, so a deputy found there was in office that day.
+        if not any(d.member_id != chair.member_id and getattr(given.get(d.member_id), "answer", "") == "出席"
+                   for d in deputies.get(meeting.council_id, [])):
             c.add(CHAIR_ABSENT, answer, "answer", past=c.held(meeting), meeting=meeting.meeting_id,
                   date=_show(meeting.date), chair=chair.name, answer=answer.answer)
-
-
-def _chair_of(c: Context, council: Council, by_role: dict[tuple[str, str], list[Member]]) -> Member | None:
-    """座長構成員ID, else the first member whose 協議体での役割 is 座長."""
-    chair = c.members.get(council.chair_id) if council.chair_id else None
-    if chair is not None and chair.council_id == council.council_id:
-        return chair
-    return next(iter(by_role.get((council.council_id, "座長"), [])), None)
 
 
 CARE_CONFERENCE_NO_SC = register(
