@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import sys
 
@@ -10,7 +9,7 @@ import click
 
 from . import messages, summary, workflows
 from .batch.pdf import find_soffice
-from .errors import LedgerError, SasaeaiError, UsageError
+from .errors import LedgerError, SasaeaiError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -101,30 +100,20 @@ def init(ledger: str, force: bool) -> None:
     click.echo(messages.INIT_DONE.format(path=path))
 
 
-def _as_of(value: str | None) -> dt.date | None:
-    """--as-of YYYY-MM-DD, or a Japanese usage error (exit 2)."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(messages.AS_OF_FORMAT.format(value=value)) from None
-
-
 @main.command()
 @click.argument("ledger", type=click.Path())
 @click.option("--fiscal-year", type=click.IntRange(1989, 2200), default=None,
               help="警告を判定する年度（西暦。例: 2026 = 令和8年度）。既定は今日の年度。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="出力形式。")
-@click.option("--as-of", "as_of", default=None, callback=lambda _ctx, _param, value: _as_of(value),
-              help="「今日」とみなす日（YYYY-MM-DD）。期限や開催済みの判定に使います。既定は今日。")
+@click.option("--as-of", "as_of", default=None,
+              help="「今日」とみなす日（例: 2026-11-30）。期限や開催済みの判定に使います。既定は今日。")
 @click.option("--all", "show_all", is_flag=True,
               help="開催済みの会議や終わった年度についての指摘も省略せずに表示します。")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="月次処理（monthly）の出力先。そこで作った通知は作成済みとして点検します。")
 @password_option
-def check(ledger: str, fiscal_year: int | None, fmt: str, as_of, show_all: bool, out_dir: str | None,
+def check(ledger: str, fiscal_year: int | None, fmt: str, as_of: str | None, show_all: bool, out_dir: str | None,
           password: str | None) -> None:
     """台帳 LEDGER を点検し、問題を シート!セル の位置付きで表示します。
 
@@ -137,7 +126,8 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, as_of, show_all: bool,
       sasaeai check 台帳.xlsx --as-of 2026-11-30 --all
     """
     try:
-        report = workflows.check_ledger(ledger, fiscal_year, password, as_of=as_of, out_root=out_dir)
+        report = workflows.check_ledger(ledger, fiscal_year, password, as_of=workflows.parse_day(as_of),
+                                        out_root=out_dir)
     except LedgerError as exc:
         if fmt == "json":
             click.echo(json.dumps({"ledger": ledger, "fatal": {

@@ -43,7 +43,6 @@ CHECK_AS_OF = "基準日: {date}"
 CHECK_PAST_HEADER = "■ 過去の会議・年度についての指摘（今からは対応できないもの）"
 CHECK_PAST_SUMMARY = "ほかに、開催済みの会議や終わった年度についての指摘が {count} 件（{detail}）あります。--all で表示します。"
 CHECK_PAST_DETAIL = "{label} {count} 件"
-AS_OF_FORMAT = "--as-of は YYYY-MM-DD の形で指定してください（例: 2026-11-30）。指定された値: {value}"
 
 # --- init ----------------------------------------------------------------------------------
 INIT_EXISTS = "{path} は既にあります。上書きする場合は --force を付けてください。"

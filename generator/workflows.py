@@ -166,7 +166,7 @@ def make_handover(ledger_path: str | Path, out_dir: str | Path, *, as_of: dt.dat
                   templates_dir: str | Path | None = None, password: str | None = None) -> Path:
     """引継書 as of a date (default today)."""
     day = as_of or dt.date.today()
-    ledger, report = load_and_check(ledger_path, fiscal_year_of(day), password)
+    ledger, report = load_and_check(ledger_path, fiscal_year_of(day), password, as_of=day)
     return write_handover(ledger, report, day, out_dir, templates_dir)
 
 

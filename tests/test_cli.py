@@ -107,10 +107,11 @@ def test_debug_shows_the_traceback(tmp_path):
 
 
 def test_bad_as_of_is_a_usage_error_in_japanese():
-    result = run("check", SAMPLE, "--as-of", "2026/11/30")
+    result = run("check", SAMPLE, "--as-of", "2026-13-01")
     assert result.exit_code == 2
-    assert result.output.strip() == ("エラー: --as-of は YYYY-MM-DD の形で指定してください（例: 2026-11-30）。"
-                                     "指定された値: 2026/11/30")
+    assert result.output.strip() == ("エラー: --as-of の日付「2026-13-01」を読めません"
+                                     "（例: 2026-12-01、2026/12/1、令和8年12月1日）。")
+    assert run("check", SAMPLE, "--as-of", "令和8年11月30日", "--format", "json").exit_code == 1
 
 
 def test_bad_fiscal_year_is_a_usage_error():
