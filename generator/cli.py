@@ -103,7 +103,7 @@ def init(ledger: str, force: bool) -> None:
 @main.command()
 @click.argument("ledger", type=click.Path())
 @click.option("--fiscal-year", type=click.IntRange(1989, 2200), default=None,
-              help="警告を判定する年度（西暦。例: 2026 = 令和8年度）。既定は今日の年度。")
+              help="警告を判定する年度（西暦。例: 2026 = 令和8年度）。既定は基準日（--as-of）の年度。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="出力形式。")
 @click.option("--as-of", "as_of", default=None,
