@@ -103,11 +103,18 @@ def init(ledger: str, force: bool) -> None:
 @main.command()
 @click.argument("ledger", type=click.Path())
 @click.option("--fiscal-year", type=click.IntRange(1989, 2200), default=None,
-              help="警告を判定する年度（西暦。例: 2026 = 令和8年度）。既定は今日の年度。")
+              help="警告を判定する年度（西暦。例: 2026 = 令和8年度）。既定は基準日（--as-of）の年度。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="出力形式。")
+@click.option("--as-of", "as_of", default=None,
+              help="「今日」とみなす日（例: 2026-11-30）。期限や開催済みの判定に使います。既定は今日。")
+@click.option("--all", "show_all", is_flag=True,
+              help="開催済みの会議や終わった年度についての指摘も省略せずに表示します。")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="月次処理（monthly）の出力先。そこで作った通知は作成済みとして点検します。")
 @password_option
-def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) -> None:
+def check(ledger: str, fiscal_year: int | None, fmt: str, as_of: str | None, show_all: bool, out_dir: str | None,
+          password: str | None) -> None:
     """台帳 LEDGER を点検し、問題を シート!セル の位置付きで表示します。
 
     終了コード: 0 = エラーなし、1 = エラーあり、2 = 台帳を読めなかった。
@@ -116,9 +123,11 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) 
     例:
       sasaeai check samples/aoba_ledger.xlsx --fiscal-year 2026
       sasaeai check 台帳.xlsx --format json > 点検結果.json
+      sasaeai check 台帳.xlsx --as-of 2026-11-30 --all
     """
     try:
-        report = workflows.check_ledger(ledger, fiscal_year, password)
+        report = workflows.check_ledger(ledger, fiscal_year, password, as_of=workflows.parse_day(as_of),
+                                        out_root=out_dir)
     except LedgerError as exc:
         if fmt == "json":
             click.echo(json.dumps({"ledger": ledger, "fatal": {
@@ -128,7 +137,7 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, password: str | None) 
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(summary.format_report(report))
+        click.echo(summary.format_report(report, show_all))
     sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
 
 

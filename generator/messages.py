@@ -27,6 +27,9 @@ INFO_VALUE_MISSING = "{label} の値が空です（必須）。"
 INFO_ITEM_MISSING = "基本情報に「{label}」の行がありません（必須）。項目列に「{label}」、値列にその値を入れてください。"
 FORMULA_NO_VALUE = "{header} は数式ですが計算結果が保存されていません。Excel で開いて保存し直してください。"
 
+# --- values: ranges the documents can use (rules) ------------------------------------
+DATE_OUT_OF_RANGE = "「{value}」は扱える日付の範囲（{first}〜{last}）の外です。年の入力を確かめてください。"
+
 # --- check output ------------------------------------------------------------------------
 CHECK_HEADER = "台帳 {path} の点検結果（{fy}）"
 CHECK_SHEET = "■ {sheet}"
@@ -34,6 +37,12 @@ CHECK_WORKBOOK = "■ 台帳全体"
 CHECK_SUMMARY = "エラー {errors} 件、警告 {warnings} 件、情報 {infos} 件"
 CHECK_CLEAN = "問題は見つかりませんでした。"
 FISCAL_YEAR = "{year}年度（{era}）"
+
+# --- check output: as-of date and past findings (rules) ---------------------------------
+CHECK_AS_OF = "基準日: {date}"
+CHECK_PAST_HEADER = "■ 過去の会議・年度についての指摘（今からは対応できないもの）"
+CHECK_PAST_SUMMARY = "ほかに、開催済みの会議や終わった年度についての指摘が {count} 件（{detail}）あります。--all で表示します。"
+CHECK_PAST_DETAIL = "{label} {count} 件"
 
 # --- init ----------------------------------------------------------------------------------
 INIT_EXISTS = "{path} は既にあります。上書きする場合は --force を付けてください。"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import messages
 from .japanese import format_date
-from .ledger.findings import ERROR, INFO, WARNING, Report
+from .ledger.findings import ERROR, INFO, SEVERITY_JA, WARNING, Report
 from .ledger.rules import fiscal_year_label
 
 if TYPE_CHECKING:  # result types only; importing them here would load every stage
@@ -19,24 +19,41 @@ if TYPE_CHECKING:  # result types only; importing them here would load every sta
     from .workflows import InvitationsRun, MinutesRun
 
 
-def format_report(report: Report) -> str:
-    """The text form of a report: grouped by sheet, one finding a line, a summary last."""
-    lines = [messages.CHECK_HEADER.format(path=report.path, fy=fiscal_year_label(report.fiscal_year)), ""]
-    current = None
-    for f in report.findings:
-        if f.sheet != current:
-            if current is not None:
-                lines.append("")
-            current = f.sheet
-            lines.append(messages.CHECK_SHEET.format(sheet=f.sheet) if f.sheet else messages.CHECK_WORKBOOK)
-        lines.append(f"  {f.line(with_source=True)}")
-    if report.findings:
-        lines.append("")
-    else:
+def format_report(report: Report, show_all: bool = False) -> str:
+    """The text of a report: actionable findings by sheet, past ones (one line unless `show_all`), counts."""
+    lines = [messages.CHECK_HEADER.format(path=report.path, fy=fiscal_year_label(report.fiscal_year))]
+    if report.as_of:
+        lines.append(messages.CHECK_AS_OF.format(date=format_date(report.as_of)))
+    lines.append("")
+    lines += _findings_by_sheet(report.actionable)
+    past = report.past
+    if past and show_all:
+        lines += [messages.CHECK_PAST_HEADER, ""] + _findings_by_sheet(past, indent="    ")
+    elif past:
+        detail = "、".join(messages.CHECK_PAST_DETAIL.format(label=SEVERITY_JA[s], count=n) for s in (
+            ERROR, WARNING, INFO) if (n := sum(1 for f in past if f.severity == s)))
+        lines += [messages.CHECK_PAST_SUMMARY.format(count=len(past), detail=detail), ""]
+    if not report.findings:
         lines.append(messages.CHECK_CLEAN)
     lines.append(messages.CHECK_SUMMARY.format(
         errors=report.count(ERROR), warnings=report.count(WARNING), infos=report.count(INFO)))
     return "\n".join(lines)
+
+
+def _findings_by_sheet(findings, indent: str = "  ") -> list[str]:
+    lines: list[str] = []
+    current = None
+    for f in findings:
+        if f.sheet != current:
+            if current is not None:
+                lines.append("")
+            current = f.sheet
+            lines.append(indent[:-2] + (messages.CHECK_SHEET.format(sheet=f.sheet) if f.sheet
+                                         else messages.CHECK_WORKBOOK))
+        lines.append(f"{indent}{f.line(with_source=True)}")
+    if findings:
+        lines.append("")
+    return lines
 
 
 def _date(meeting) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import messages
+from .batch import store
 from .batch.monthly import Batch, run_monthly
 from .batch.send import SendReport, Settings, send_batch
 from .documents.annual import AnnualResult, write_annual
@@ -23,7 +24,7 @@ from .documents.minutes import MinutesResult, write_minutes
 from .documents.templates import TemplateCheck, check_templates, export
 from .errors import UsageError
 from .ledger.blank import write_blank_ledger
-from .ledger.check import check, load_and_check
+from .ledger.check import load_and_check
 from .japanese import fiscal_year_era, fiscal_year_of, fiscal_year_range, format_date
 from .ledger.findings import Report
 from .ledger.values import ValueProblem, parse_date
@@ -47,9 +48,14 @@ def init_ledger(path: str | Path, force: bool = False) -> Path:
     return write_blank_ledger(path, force=force)
 
 
-def check_ledger(path: str | Path, fiscal_year: int | None = None, password: str | None = None) -> Report:
-    """The findings of a ledger for a fiscal year (default: this one)."""
-    return check(path, fiscal_year, password)
+def check_ledger(path: str | Path, fiscal_year: int | None = None, password: str | None = None, *,
+                 as_of: dt.date | None = None, out_root: str | Path | None = None) -> Report:
+    """The findings of a ledger for a fiscal year (default: this one), as of a day (default today).
+
+    With `out_root` (the monthly output folder) the letters its batches made count as made.
+    """
+    lettered = store.lettered_meetings(Path(out_root)) if out_root is not None else None
+    return load_and_check(path, fiscal_year, password, as_of=as_of, lettered=lettered)[1]
 
 
 @dataclass
@@ -148,7 +154,7 @@ def make_handover(ledger_path: str | Path, out_dir: str | Path, *, as_of: dt.dat
                   templates_dir: str | Path | None = None, password: str | None = None) -> Path:
     """引継書 as of a date (default today)."""
     day = as_of or dt.date.today()
-    ledger, report = load_and_check(ledger_path, fiscal_year_of(day), password)
+    ledger, report = load_and_check(ledger_path, fiscal_year_of(day), password, as_of=day)
     return write_handover(ledger, report, day, out_dir, templates_dir)
 
 

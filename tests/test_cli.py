@@ -1,4 +1,5 @@
 """The command line: exit codes, output, help, and that the ledger is never touched."""
+import datetime as dt
 import hashlib
 import json
 import re
@@ -22,10 +23,11 @@ def digest(path):
 
 def test_check_clean_ledger_exits_0(ledger_file):
     path = ledger_file()
-    result = run("check", path, "--fiscal-year", 2026)
+    result = run("check", path, "--fiscal-year", 2026, "--as-of", "2026-11-30")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
         f"台帳 {path} の点検結果（2026年度（令和8年度））",
+        "基準日: 令和8年11月30日（月）",
         "",
         "問題は見つかりませんでした。",
         "エラー 0 件、警告 0 件、情報 0 件",
@@ -37,30 +39,34 @@ def test_check_with_errors_exits_1_and_groups_by_sheet(ledger_file):
     set_cell(s, "構成員", "氏名", 2, None)
     set_cell(s, "会議", "開始時刻", 1, "午後14時")
     set_cell(s, "会議", "進行役", 2, "行政")
-    result = run("check", ledger_file(s), "--fiscal-year", 2026)
+    result = run("check", ledger_file(s), "--fiscal-year", 2026, "--as-of", "2026-11-30")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[2:] == [
+    assert lines[3:] == [
         "■ 構成員",
         "  エラー  構成員!C3  氏名 が空です（必須）。（value-missing）",
         "",
         "■ 会議",
         "  エラー  会議!E2  開始時刻: 「午後14時」は時刻として読めません（午前・午後は0〜11時で書きます）"
         "（例: 14:00、14時30分、午後2時）（value-type）",
-        "  警告  会議!I3  進行役が行政です。行政は支援する立場で参加し、進行のリードは避けましょう。"
-        "（admin-leads） ［ガイドブック 第1節3(6) 当日進行上の留意点⑤］",
+        "",
+        # K02 (7/15) was held before the as-of date: its advice is past, summarised in one line.
+        "ほかに、開催済みの会議や終わった年度についての指摘が 1 件（警告 1 件）あります。--all で表示します。",
         "",
         "エラー 2 件、警告 1 件、情報 0 件",
     ]
+    shown = run("check", ledger_file(s), "--fiscal-year", 2026, "--as-of", "2026-11-30", "--all").output
+    assert ("    警告  会議!I3  進行役が行政です。行政は支援する立場で参加し、進行のリードは避けましょう。"
+            "（admin-leads） ［ガイドブック 第1節3(6) 当日進行上の留意点⑤］") in shown.splitlines()
 
 
 def test_json_output_equals_the_library(ledger_file):
     s = minimal()
     set_cell(s, "会議", "議題", 1, None)
     path = ledger_file(s)
-    result = run("check", path, "--fiscal-year", 2026, "--format", "json")
+    result = run("check", path, "--fiscal-year", 2026, "--format", "json", "--as-of", "2026-11-30")
     assert result.exit_code == 0
-    assert json.loads(result.output) == check(path, 2026).to_dict()
+    assert json.loads(result.output) == check(path, 2026, as_of=dt.date(2026, 11, 30)).to_dict()
     assert json.loads(result.output)["findings"][0]["location"] == "会議!H2"
 
 
@@ -100,6 +106,14 @@ def test_debug_shows_the_traceback(tmp_path):
     assert result.exception is not None and type(result.exception).__name__ == "LedgerError"
 
 
+def test_bad_as_of_is_a_usage_error_in_japanese():
+    result = run("check", SAMPLE, "--as-of", "2026-13-01")
+    assert result.exit_code == 2
+    assert result.output.strip() == ("エラー: --as-of の日付「2026-13-01」を読めません"
+                                     "（例: 2026-12-01、2026/12/1、令和8年12月1日）。")
+    assert run("check", SAMPLE, "--as-of", "令和8年11月30日", "--format", "json").exit_code == 1
+
+
 def test_bad_fiscal_year_is_a_usage_error():
     result = run("check", SAMPLE, "--fiscal-year", "令和8")
     assert result.exit_code == 2
@@ -107,7 +121,8 @@ def test_bad_fiscal_year_is_a_usage_error():
 
 def test_ledger_is_byte_identical_after_every_command(tmp_path):
     before = digest(SAMPLE)
-    assert run("check", SAMPLE, "--fiscal-year", 2026).exit_code == 0
+    # The sample's three 出欠 rows for members not in office are errors.
+    assert run("check", SAMPLE, "--fiscal-year", 2026, "--as-of", "2026-11-30").exit_code == 1
     assert run("check", SAMPLE, "--format", "json").exit_code in (0, 1)
     assert run("init", SAMPLE).exit_code == 2          # refuses to overwrite
     assert digest(SAMPLE) == before

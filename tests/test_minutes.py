@@ -18,7 +18,9 @@ def run(*args):
 def november(tmp_path_factory):
     out = tmp_path_factory.mktemp("minutes")
     result = run("minutes", SAMPLE, "--month", "2026-11", "--out", out)
-    assert result.exit_code == 0, result.output
+    # C1-04's 出欠 names M112, who left on 9/30: an error that stops that meeting's minutes.
+    assert result.exit_code == 1, result.output
+    assert "出欠!B116" in result.output and "attendance-not-in-office" in result.output
     return out
 
 

@@ -101,13 +101,14 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     check_label_start(label_start)
     month = f"{year:04d}-{mon:02d}"
     fiscal_year = fiscal_year_of(dt.date(year, mon, 1))
-    ledger, report = load_and_check(ledger_path, fiscal_year, password)
     out_root = Path(out_root)
+    earlier, this_run = _earlier_invitations(out_root, month)
+    # The batches hold the letters already made: a meeting with one is not "without a letter".
+    ledger, report = load_and_check(ledger_path, fiscal_year, password, lettered={*earlier, *this_run})
     folder = inside(out_root, month)
     folder.mkdir(parents=True, exist_ok=True)
     remove_temp_files(folder)
     previous = store.read_manifest_or_empty(folder)
-    earlier, this_run = _earlier_invitations(out_root, month)
     plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
                      out_root=out_root, annual=annual, earlier_invitations=earlier,
                      this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today())

@@ -207,6 +207,12 @@ def batch_manifests(out_root: Path, up_to: str) -> list[tuple[str, Manifest]]:
     return found
 
 
+def lettered_meetings(out_root: Path) -> set[str]:
+    """IDs of the meetings whose letters some batch under out_root made."""
+    return {entry.meeting_id for _month, manifest in batch_manifests(out_root, "9999-12")
+            for entry in manifest.meetings if entry.kind == "invitation" and entry.letters}
+
+
 # --- the send log ---------------------------------------------------------------------
 
 @dataclass

@@ -5,6 +5,7 @@ reason, and a test keeps the two in step.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -53,6 +54,7 @@ VALUE_NOT_IN_LIST = register("value-not-in-list", ERROR, "選択肢にない値"
 FORMULA_NO_VALUE = register("formula-no-value", ERROR, "計算結果が保存されていない数式")
 POSTAL_CODE_INVALID = register("postal-code-invalid", ERROR, "郵便番号が7桁でない")
 POSTAL_CODE_NUMBER = register("postal-code-number", ERROR, "郵便番号が数値で保存され先頭の0が消えている")
+DATE_OUT_OF_RANGE = register("date-out-of-range", ERROR, "扱える範囲（1900年〜2200年）の外の日付")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class Finding:
     cell: str
     message: str
     section: str = ""
+    # About what is over and can no longer be acted on (a late letter for a meeting
+    # already held): shown after the rest, and never in documents for outside readers.
+    past: bool = False
 
     @property
     def location(self) -> str:
@@ -77,18 +82,29 @@ class Finding:
         return f"{SEVERITY_JA[self.severity]}  {self.location}  {self.message}（{self.code}）{source}"
 
 
-def finding(code: str, sheet: str, cell: str, message: str) -> Finding:
+def finding(code: str, sheet: str, cell: str, message: str, past: bool = False) -> Finding:
     rule = RULES[code]
-    return Finding(code, rule.severity, sheet, cell, message, rule.section)
+    return Finding(code, rule.severity, sheet, cell, message, rule.section, past)
 
 
 @dataclass
 class Report:
-    """The result of `check`: findings in ledger order, for one fiscal year."""
+    """The result of `check`: findings in ledger order, for one fiscal year, as of a day."""
 
     path: str
     fiscal_year: int
     findings: list[Finding] = field(default_factory=list)
+    as_of: dt.date | None = None
+
+    @property
+    def actionable(self) -> list[Finding]:
+        """Findings someone can still act on: the ones any document may show."""
+        return [f for f in self.findings if not f.past]
+
+    @property
+    def past(self) -> list[Finding]:
+        """Findings about what is over (kept for the record, shown only on request)."""
+        return [f for f in self.findings if f.past]
 
     @property
     def errors(self) -> list[Finding]:
@@ -109,7 +125,8 @@ class Report:
         return {
             "ledger": self.path,
             "fiscal_year": self.fiscal_year,
-            "summary": {s: self.count(s) for s in (ERROR, WARNING, INFO)},
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "summary": {s: self.count(s) for s in (ERROR, WARNING, INFO)} | {"past": len(self.past)},
             "findings": [asdict(f) | {"location": f.location} for f in self.findings],
         }
 

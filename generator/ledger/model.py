@@ -354,6 +354,28 @@ class Ledger:
     def area(self, area_id: str) -> "Area | None":
         return self.index("areas", "area_id").get(area_id)
 
+    def answer_counts(self, answer: "Attendance") -> bool:
+        """True when an 出欠 row is about a member of the meeting's council in office on its day.
+
+        Rows that fail this are the check's errors (id-unknown, attendance-not-in-office);
+        attendance rates, minutes and 受付名簿 leave them out.
+        """
+        meeting, member = self.meeting(answer.meeting_id), self.member(answer.member_id)
+        return (meeting is not None and member is not None and meeting.date is not None
+                and member.council_id == meeting.council_id and member.in_office_on(meeting.date))
+
+    def valid_attendance(self, meeting: "Meeting") -> list["Attendance"]:
+        """The meeting's 出欠 rows that count (see `answer_counts`), in ledger order."""
+        return [a for a in self.attendance if a.meeting_id == meeting.meeting_id and self.answer_counts(a)]
+
+    def chair_on(self, council: "Council", day: Date) -> "Member | None":
+        """The council's 座長 on `day`: 座長構成員ID when in office, else the member in office whose role is 座長."""
+        chair = self.member(council.chair_id) if council.chair_id else None
+        if chair is not None and chair.council_id == council.council_id and chair.in_office_on(day):
+            return chair
+        return next((m for m in self.members_of(council.council_id) if m.role == "座長" and m.in_office_on(day)),
+                    None)
+
     def members_of(self, council_id: str) -> list["Member"]:
         """The council's members in ledger order, whether in office or not."""
         return [m for m in self.members if m.council_id == council_id]

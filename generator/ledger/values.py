@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from .. import japanese
+from .. import japanese, messages
 
 from . import schema
 
@@ -107,6 +107,10 @@ def parse_layer(raw: object) -> int:
 ERAS = dict(japanese.ERAS)   # era name -> first day; 元年 is the year of that day
 _ERA_ALIASES = {"R": "令和", "H": "平成", "S": "昭和", "令": "令和", "平": "平成", "昭": "昭和"}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# The dates documents can print and compute with. 1900/1/1 is Excel's first
+# date and lies well inside 明治, so a letter dated up to a year before a
+# meeting still has a 和暦 date; 2200 matches the newest --fiscal-year.
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
 
 _WESTERN = re.compile(r"(\d{4})\s*(?:[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?)")
 _ERA = re.compile(
@@ -129,6 +133,16 @@ def _make_date(year: int, month: int, day: int, raw: object) -> dt.date:
 
 
 def parse_date(raw: object) -> dt.date:
+    """A date the ledger may hold: readable, and between DATE_MIN and DATE_MAX."""
+    value = _read_date(raw)
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueProblem("date-out-of-range", messages.DATE_OUT_OF_RANGE.format(
+            value=show(raw), first=f"{DATE_MIN.year}/{DATE_MIN.month}/{DATE_MIN.day}",
+            last=f"{DATE_MAX.year}/{DATE_MAX.month}/{DATE_MAX.day}"))
+    return value
+
+
+def _read_date(raw: object) -> dt.date:
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
