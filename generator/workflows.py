@@ -136,7 +136,7 @@ def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, 
         raise UsageError(messages.ANNUAL_AS_OF_BEFORE_YEAR.format(
             as_of=format_date(day, weekday=False), year=fiscal_year_era(fiscal_year),
             first=format_date(first, weekday=False)))
-    ledger, report = load_and_check(ledger_path, fiscal_year, password)
+    ledger, report = load_and_check(ledger_path, fiscal_year, password, as_of=day)
     return write_annual(ledger, report, fiscal_year, out_dir, templates_dir, as_of=day)
 
 

@@ -109,8 +109,8 @@ def test_debug_shows_the_traceback(tmp_path):
 def test_bad_as_of_is_a_usage_error_in_japanese():
     result = run("check", SAMPLE, "--as-of", "2026-13-01")
     assert result.exit_code == 2
-    assert result.output.strip() == ("エラー: --as-of の日付「2026-13-01」を読めません"
-                                     "（例: 2026-12-01、2026/12/1、令和8年12月1日）。")
+    assert result.output.strip() == ("エラー: --as-of の日付が読めません: 「2026-13-01」は日付として読めません"
+                                     "（存在しない日付）（例: 2026/12/21、令和8年12月21日、R8.12.21）")
     assert run("check", SAMPLE, "--as-of", "令和8年11月30日", "--format", "json").exit_code == 1
 
 

@@ -484,3 +484,26 @@ def test_chair_absent_uses_the_chair_in_office_that_day(ledger_file):
     report = check(ledger_file(s), 2026, as_of=AS_OF)
     assert [(f.code, f.cell) for f in report.findings if f.code == "chair-absent"] == [("chair-absent", "C2")]
     assert "座長 老人 三郎 が欠席" in next(f.message for f in report.findings if f.code == "chair-absent")
+
+
+def test_contact_sc_agenda_number_and_attendance_for_honoraria(ledger_file):
+    import datetime as dt
+
+    from generator.ledger.check import load_and_check
+
+    s = minimal()
+    add_column(s, "協議体", "問い合わせ先SC_ID", [None, "S9"])
+    s["協議記録"] = [["会議ID", "区分", "議題番号", "内容"], ["K01", "協議内容", 1, "x"], ["K01", "協議内容", 3, "y"]]
+    s["基本情報"].append(["謝礼単価", 3000])
+    s["出欠"] = [["会議ID", "構成員ID", "出欠"], ["K01", "M01", "出席"]]
+    _, report = load_and_check(ledger_file(s), 2026, as_of=dt.date(2026, 8, 1))
+    found = [(f.code, f.sheet, f.cell) for f in report.findings
+             if f.code in ("id-unknown", "agenda-number-unknown", "attendance-missing")]
+    # K02, K11 and K12 were held by 8/1 with no 出欠: no 謝礼 list can be made; K01 has its row.
+    assert found == [
+        ("id-unknown", "協議体", "H3"),
+        ("attendance-missing", "会議", "A3"),
+        ("attendance-missing", "会議", "A5"),
+        ("attendance-missing", "会議", "A6"),
+        ("agenda-number-unknown", "協議記録", "C3"),
+    ]

@@ -69,8 +69,7 @@ def council_year(ledger: Ledger, council: Council, in_year: list[Meeting], as_of
     present = answered = 0
     for meeting in held:
         for row in answers.get(meeting.meeting_id, []):
-            member = ledger.member(row.member_id)
-            if member is not None and meeting.date and not member.in_office_on(meeting.date):
+            if not ledger.answer_counts(row):
                 continue    # a member not in office that day is a ledger error, not an absence
             answered += 1
             present += row.answer in ATTENDING
@@ -296,7 +295,7 @@ def annual_tables(ledger: Ledger, report: Report, year: int, as_of: dt.date | No
     tables["goals"] = goals
 
     findings = Table("findings", f"点検で残っている指摘（{year}年度）", ["種別", "場所", "内容", "コード"])
-    for f in report.findings:
+    for f in report.actionable:
         if f.severity != INFO:
             findings.rows.append([SEVERITY_JA[f.severity], f.location, f.message, f.code])
 

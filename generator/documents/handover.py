@@ -100,7 +100,7 @@ def handover_context(ledger: Ledger, report: Report, day: dt.date) -> dict:
                             f"{sum(1 for c in recent if c.meeting_id)} 件。",
                  "open": open_issues},
         "findings": [{"severity": SEVERITY_JA[f.severity], "location": f.location, "message": f.message}
-                     for f in report.findings if f.severity != INFO and not getattr(f, "past", False)],
+                     for f in report.actionable if f.severity != INFO],
     }
 
 

@@ -58,12 +58,11 @@ def honoraria(ledger: Ledger, meeting: Meeting) -> Honoraria:
         result.problem = messages.HONORARIA_NO_ATTENDANCE
         return result
     pay_proxy = info.proxy_honorarium == "支払う"
-    for answer in rows:
+    # Rows about someone not a member that day are errors of their own, never a payment.
+    for answer in ledger.valid_attendance(meeting):
         member = ledger.member(answer.member_id)
-        if member is None or answer.answer not in PAID_ANSWERS or not member.honorarium_due:
+        if answer.answer not in PAID_ANSWERS or not member.honorarium_due:
             continue
-        if meeting.date is not None and not member.in_office_on(meeting.date):
-            continue    # not a member that day: an error of its own, never a payment
         proxy = answer.answer == "代理出席"
         amount = info.honorarium_rate if (not proxy or pay_proxy) else 0
         note = ("代理出席（支払う）" if pay_proxy else "代理出席（支払わない）") if proxy else ""

@@ -41,7 +41,7 @@ def members_in_office(ledger: Ledger, meeting: Meeting) -> list[Member]:
 
 def answers(ledger: Ledger, meeting: Meeting) -> dict[str, str]:
     """Member ID -> 出欠 answer for the meeting."""
-    return {a.member_id: a.answer for a in ledger.attendance if a.meeting_id == meeting.meeting_id and a.answer}
+    return {a.member_id: a.answer for a in ledger.valid_attendance(meeting) if a.answer}
 
 
 def _person(member: Member, answer: str) -> dict:

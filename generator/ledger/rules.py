@@ -158,6 +158,7 @@ def references(c: Context) -> None:
         _ref(c, sc, "area_id", c.areas, "圏域")
     for council in L.councils:
         _ref(c, council, "area_id", c.areas, "圏域")
+        _ref(c, council, "contact_sc_id", c.ledger.index("coordinators", "sc_id"), "生活支援コーディネーター")
         chair = _ref(c, council, "chair_id", c.members, "構成員")
         if chair is not None and chair.council_id != council.council_id:
             c.add(ID_UNKNOWN, council, "chair_id", "chair", value=council.chair_id,
@@ -285,6 +286,39 @@ def attendance_in_office(c: Context) -> None:
                 f"退任日 {_show(member.end)}" if member.end else "") if part)
             c.add(ATTENDANCE_NOT_IN_OFFICE, answer, "member_id", member=member.member_id, name=member.name,
                   meeting=meeting.meeting_id, date=_show(meeting.date), term=term)
+
+
+AGENDA_NUMBER_UNKNOWN = register(
+    "agenda-number-unknown", WARNING, "協議記録の議題番号に当たる議題が会議にない", "第1節3(6) ④議論の可視化",
+    message="議題番号 {number} に当たる議題が会議 {meeting} にありません（議題は {count} 件）。"
+            "議事録ではどの議題の記録か分からなくなります。")
+
+
+@check(AGENDA_NUMBER_UNKNOWN)
+def agenda_numbers(c: Context) -> None:
+    for record in c.ledger.records:
+        meeting = c.meetings.get(record.meeting_id)
+        if meeting is None or record.agenda_no is None:
+            continue
+        if not 1 <= record.agenda_no <= len(meeting.agenda):
+            c.add(AGENDA_NUMBER_UNKNOWN, record, "agenda_no", number=record.agenda_no, meeting=meeting.meeting_id,
+                  count=len(meeting.agenda))
+
+
+ATTENDANCE_MISSING = register(
+    "attendance-missing", INFO, "謝礼を払う開催済みの会議に出欠の記録がない",
+    message="開催済みの会議 {meeting}（{date}）の出欠が記録されていないため、謝礼支払一覧を作れません。"
+            "出欠シートに記録してください。")
+
+
+@check(ATTENDANCE_MISSING)
+def attendance_recorded(c: Context) -> None:
+    if not c.ledger.info.honorarium_rate:
+        return
+    answered = {a.meeting_id for a in c.ledger.attendance}
+    for meeting in c.fy_meetings():
+        if meeting.held_as_of(c.as_of) and meeting.meeting_id not in answered:
+            c.add(ATTENDANCE_MISSING, meeting, "meeting_id", meeting=meeting.meeting_id, date=_show(meeting.date))
 
 
 DAYS_OUT_OF_RANGE = register(

@@ -175,8 +175,8 @@ def create_app(state: State) -> Flask:
         severity = request.args.get("severity", "")
         sheet = request.args.get("sheet", "")
         findings = sorted(report.findings, key=lambda f: _SEVERITY_ORDER[f.severity])
-        current = [f for f in findings if not getattr(f, "past", False)]
-        past = [f for f in findings if getattr(f, "past", False)]
+        current = [f for f in findings if not f.past]
+        past = [f for f in findings if f.past]
         shown = [f for f in current if (not severity or f.severity == severity) and (not sheet or f.sheet == sheet)]
         return page("check.html", report=report, findings=shown, past=past, severity=severity, sheet=sheet,
                     sheets=sorted({f.sheet for f in report.findings if f.sheet}),
@@ -337,7 +337,7 @@ def _choose(state: State, ledger: Path) -> None:
 def _report(state: State):
     if state.ledger is None:
         return None
-    return workflows.check_ledger(state.ledger)
+    return workflows.check_ledger(state.ledger, out_root=state.out_dir)
 
 
 def _ledger_info(state: State) -> dict | None:
