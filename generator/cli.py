@@ -9,6 +9,7 @@ import click
 
 from . import messages, summary, workflows
 from .batch.pdf import find_soffice
+from .console import configure_console
 from .errors import LedgerError, SasaeaiError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
@@ -45,6 +46,11 @@ def _progress(label: str):
 
 class _Group(click.Group):
     """Turns user-caused failures into one Japanese line and exit 2; --debug shows the traceback."""
+
+    def main(self, *args, **kwargs):
+        """Run the command line after making the console safe for every character (cp932 consoles)."""
+        configure_console()
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
