@@ -169,7 +169,7 @@ def test_install_refuses_a_bundle_for_another_python_or_platform_before_touching
 
 # --- in CI: a real bundle, downloaded from PyPI, installed with no index -------------------------
 
-needs_ci = pytest.mark.skipif(not os.environ.get("CI"), reason="downloads ~250 MB from PyPI; runs in CI (CI=true)")
+needs_ci = pytest.mark.skipif(not os.environ.get("CI"), reason="downloads ~200 MB from PyPI; runs in CI (CI=true)")
 
 
 def _no_network_prefix() -> list[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -54,6 +55,18 @@ def test_an_error_message_on_stderr_with_an_unencodable_path_is_printed_not_rais
     assert result.returncode == 2
     assert f"エラー: 台帳ファイル {tmp_path / '〓田―台帳.xlsx'} が見つかりません。" in stderr
     assert "Traceback" not in stderr
+
+
+def test_json_on_a_cp932_stdout_is_ascii_and_keeps_every_character(tmp_path):
+    sheets = minimal()
+    set_cell(sheets, "構成員", "郵便番号", 2, "12")       # one finding, so the JSON is not empty
+    ledger = write_workbook(tmp_path / "𠮷田😀.xlsx", sheets)
+    result = _run_cp932("check", str(ledger), "--fiscal-year", "2026", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    report = json.loads(result.stdout.decode("ascii"))
+    assert report["ledger"] == str(ledger)
+    assert [(f["sheet"], f["cell"], f["code"]) for f in report["findings"]] == [
+        ("構成員", "F3", "postal-code-invalid")]
 
 
 def test_help_in_cp932_is_complete():
