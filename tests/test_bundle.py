@@ -119,25 +119,29 @@ def _launcher_bundle(tmp_path: Path, with_serve: bool) -> Path:
     exe.parent.mkdir(parents=True)
     serve = 'if [ "$1" = serve ] && [ "$2" = --help ]; then exit 0; fi' if with_serve else (
         'if [ "$1" = serve ]; then echo "Error: No such command \'serve\'." >&2; exit 2; fi')
-    exe.write_text(f'#!/bin/sh\n{serve}\necho "sasaeai called with: $*"\n', encoding="utf-8")
+    exe.write_text(f'#!/bin/sh\n{serve}\necho "sasaeai called with: $* in $(pwd)"\n', encoding="utf-8")
     exe.chmod(0o755)
     return tmp_path
 
 
 @pytest.mark.skipif(os.name == "nt", reason="sasaeai.sh is the Linux launcher")
-@pytest.mark.parametrize("with_serve, expected", [(False, "sasaeai called with: --help"),
-                                                  (True, "sasaeai called with: serve")])
+@pytest.mark.parametrize("with_serve, expected", [(False, "--help"), (True, "serve")])
 def test_launcher_without_arguments_opens_serve_when_it_exists_else_help(tmp_path, with_serve, expected):
-    bundle = _launcher_bundle(tmp_path, with_serve)
-    result = subprocess.run([str(bundle / "sasaeai.sh")], capture_output=True, text=True, cwd=tmp_path)
-    assert (result.returncode, result.stdout.strip()) == (0, expected)
+    bundle = _launcher_bundle(tmp_path / "bundle", with_serve)
+    home = tmp_path / "home"
+    home.mkdir()
+    result = subprocess.run([str(bundle / "sasaeai.sh")], capture_output=True, text=True, cwd=bundle,
+                            env={**os.environ, "HOME": str(home)})
+    # In the home folder: serve's default output folder must not land in the bundle an update replaces.
+    assert (result.returncode, result.stdout.strip()) == (0, f"sasaeai called with: {expected} in {home}")
 
 
 @pytest.mark.skipif(os.name == "nt", reason="sasaeai.sh is the Linux launcher")
 def test_launcher_passes_arguments_through_and_says_when_not_installed(tmp_path):
     bundle = _launcher_bundle(tmp_path / "b", with_serve=False)
-    result = subprocess.run([str(bundle / "sasaeai.sh"), "check", "台帳 1.xlsx"], capture_output=True, text=True)
-    assert result.stdout.strip() == "sasaeai called with: check 台帳 1.xlsx"
+    result = subprocess.run([str(bundle / "sasaeai.sh"), "check", "台帳 1.xlsx"], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.stdout.strip() == f"sasaeai called with: check 台帳 1.xlsx in {tmp_path}"
     shutil.rmtree(bundle / "venv")
     result = subprocess.run([str(bundle / "sasaeai.sh")], capture_output=True, text=True)
     assert result.returncode == 2
@@ -197,7 +201,7 @@ def test_linux_bundle_installs_offline_and_runs_the_readme_sample_month(tmp_path
                           "--month", "2026-12", "--out", "出力"], capture_output=True, text=True, env=env,
                          cwd=elsewhere)
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "合計: 通知 47 通（うちメール 16 件）、エラーで見送り 0 件、ファイル 62 個" in ran.stdout
+    assert f"出力先: {elsewhere / '出力' / '2026-12'}（新しく書いたファイル" in ran.stdout
     where = subprocess.run([str(bundle / "venv" / "bin" / "python"), "-c", "import generator; print(generator.__file__)"],
                            capture_output=True, text=True, cwd=elsewhere)
     assert where.stdout.startswith(str(bundle / "venv"))             # the installed copy, not this checkout

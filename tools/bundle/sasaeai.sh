@@ -10,6 +10,9 @@ fi
 if [ "$#" -gt 0 ]; then
   exec "$exe" "$@"
 fi
+# Start in the home folder, so serve's default output folder is not inside the bundle,
+# which an update replaces.
+cd "$HOME" 2>/dev/null || true
 if "$exe" serve --help >/dev/null 2>&1; then
   exec "$exe" serve
 fi
