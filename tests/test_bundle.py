@@ -148,12 +148,21 @@ def test_launcher_passes_arguments_through_and_says_when_not_installed(tmp_path)
     assert result.stderr.strip() == f"sasaeai はまだインストールされていません。先に {bundle}/install.sh を実行してください。"
 
 
-def _install_py(tmp_path: Path, platforms: dict | None) -> subprocess.CompletedProcess:
+def _install_py(tmp_path: Path, platforms: dict | None, *args: str) -> subprocess.CompletedProcess:
     bb.copy_scripts(tmp_path)
     if platforms is not None:
         (tmp_path / "bundle.json").write_text(json.dumps(
             {"format": 1, "project": "sasaeai", "version": "0.1.0", "platforms": platforms}), encoding="utf-8")
-    return subprocess.run([sys.executable, str(tmp_path / "install.py")], capture_output=True, text=True)
+    return subprocess.run([sys.executable, str(tmp_path / "install.py"), *args], capture_output=True, text=True)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the bundles below name Linux")
+def test_install_check_answers_whether_this_python_fits_without_a_word(tmp_path):
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    fits = _install_py(tmp_path / "a", {"linux": ["3.9", this]}, "--check")
+    other = _install_py(tmp_path / "b", {"linux": ["3.9"]}, "--check")
+    assert [(r.returncode, r.stdout, r.stderr) for r in (fits, other)] == [(0, "", ""), (2, "", "")]
+    assert not (tmp_path / "a" / "venv").exists()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the message names this PC's platform")

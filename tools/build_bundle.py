@@ -214,8 +214,13 @@ def build_project_wheel(wheels_dir: Path) -> Path:
     for old in wheels_dir.glob(f"{PROJECT}-*.whl"):
         old.unlink()
     with tempfile.TemporaryDirectory() as tmp:
-        _pip("wheel", "--no-deps", "--wheel-dir", tmp, str(REPO))
-        built = next(Path(tmp).glob(f"{PROJECT}-*.whl"))
+        # From a clean copy: setuptools packs whatever lies in an old build/ folder, even modules
+        # deleted since, and a local venv or output folder has no place in the source.
+        source = Path(tmp) / "source"
+        shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "出力", "out"))
+        _pip("wheel", "--no-deps", "--wheel-dir", str(Path(tmp) / "wheel"), str(source))
+        built = next((Path(tmp) / "wheel").glob(f"{PROJECT}-*.whl"))
         return Path(shutil.copy2(built, wheels_dir / built.name))
 
 

@@ -47,6 +47,10 @@ def venv_program(venv: Path, name: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Check the bundle fits this PC, make the venv, install from wheels/ with no index; 0 when done."""
+    for stream in (sys.stdout, sys.stderr):
+        # Output redirected to a file on Windows is cp932: a folder name it cannot spell must not stop the install.
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = argparse.ArgumentParser(description="バンドルから sasaeai をオフラインでインストールします。")
     parser.add_argument("--check", action="store_true",
                         help="この Python と PC にバンドルが合うかだけを調べます（合えば終了コード 0）")
