@@ -180,6 +180,22 @@ def test_install_refuses_a_bundle_for_another_python_or_platform_before_touching
     assert not any((tmp_path / d / "venv").exists() for d in "abc")
 
 
+def test_install_on_windows_refuses_a_folder_too_deep_for_260_characters(tmp_path, monkeypatch, capsys):
+    deep = tmp_path / "ドキュメント" / ("共有フォルダ" * 8) / ("sasaeai-bundle-" * 4)
+    bb.copy_scripts(deep)
+    this = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    (deep / "bundle.json").write_text(json.dumps(
+        {"format": 1, "project": "sasaeai", "version": "0.1.0", "platforms": {"windows": [this]}}), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("bundle_install", deep / "install.py")
+    install = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install)
+    monkeypatch.setattr(install, "_platform_key", lambda: "windows")   # as on a Windows x64 PC
+    assert install.main([]) == 2
+    assert capsys.readouterr().err.startswith(f"このフォルダのパスは {len(str(deep))} 文字で、Windows では長すぎます")
+    assert not (deep / "venv").exists()
+    assert install.MAX_BUNDLE_PATH_WINDOWS == 129
+
+
 # --- in CI: a real bundle, downloaded from PyPI, installed with no index -------------------------
 
 needs_ci = pytest.mark.skipif(not os.environ.get("CI"), reason="downloads ~200 MB from PyPI; runs in CI (CI=true)")

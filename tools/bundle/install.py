@@ -25,9 +25,15 @@ NO_VENV = ("仮想環境を作れませんでした（{error}）。Debian・Ubun
            "フォルダに書き込めるか（読み取り専用の媒体の上でないか）も確かめてください。")
 PIP_FAILED = "オフラインのインストールに失敗しました（終了コード {code}）。上の pip の表示を確認してください。"
 CHECK_FAILED = "インストールしましたが sasaeai を起動できませんでした（終了コード {code}）。"
+PATH_TOO_LONG = ("このフォルダのパスは {length} 文字で、Windows では長すぎます（部品のファイルが 260 文字の上限を超えます）。"
+                 "C:\\sasaeai のような短い場所にバンドルを置いてから、もう一度実行してください。")
 STEP_VENV = "仮想環境を作っています: {path}"
 STEP_PIP = "sasaeai {version} をインストールしています（インターネットは使いません）…"
 DONE = "インストールが完了しました（{installed}）。起動するには {launcher} を実行してください。"
+
+# Windows paths stop at 259 characters. The deepest file a wheel installs lies 106 characters below
+# site-packages (a matplotlib-fontja licence), and venv\Lib\site-packages\ adds 24.
+MAX_BUNDLE_PATH_WINDOWS = 259 - 106 - 24
 
 _SYSTEMS = {"windows": ("Windows", {"amd64", "x86_64"}), "linux": ("Linux", {"x86_64", "amd64"})}
 _LABELS = {"windows": "Windows x64", "linux": "Linux x64"}
@@ -38,6 +44,16 @@ def _platform_key() -> str | None:
         if platform.system() == system and platform.machine().lower() in machines:
             return key
     return None
+
+
+def _long_paths_enabled() -> bool:
+    """True when Windows lifts the 260-character limit (LongPathsEnabled, which the python.org installer offers)."""
+    try:
+        import winreg
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SYSTEM\CurrentControlSet\Control\FileSystem") as key:
+            return winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1
+    except (ImportError, OSError):
+        return False
 
 
 def venv_program(venv: Path, name: str) -> Path:
@@ -77,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         return 0
+    if key == "windows" and len(str(HERE)) > MAX_BUNDLE_PATH_WINDOWS and not _long_paths_enabled():
+        print(PATH_TOO_LONG.format(length=len(str(HERE))), file=sys.stderr)
+        return 2
 
     print(STEP_VENV.format(path=venv), flush=True)
     # --clear: a second run (a new bundle) starts from nothing, so no old package lingers.
