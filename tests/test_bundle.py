@@ -176,7 +176,7 @@ def test_install_refuses_a_bundle_for_another_python_or_platform_before_touching
     assert (result.returncode, result.stderr.strip()) == (
         2, f"このバンドルは Windows x64 用です。この PC（Linux {os.uname().machine}）には使えません。")
     result = _install_py(tmp_path / "c", None)
-    assert result.returncode == 2 and result.stderr.startswith("bundle.json がありません。")
+    assert result.returncode == 2 and result.stderr.startswith("bundle.json がないか壊れています。")
     assert not any((tmp_path / d / "venv").exists() for d in "abc")
 
 

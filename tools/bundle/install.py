@@ -17,12 +17,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PROJECT = "sasaeai"
 
-NO_INFO = "bundle.json がありません。バンドルのフォルダをすべてコピーしたか確かめてください: {path}"
+NO_INFO = "bundle.json がないか壊れています。バンドルのフォルダをすべてコピーしたか確かめてください: {path}"
 WRONG_PLATFORM = "このバンドルは {served} 用です。この PC（{system} {machine}）には使えません。"
 WRONG_PYTHON = ("この Python（{version}）用の部品がバンドルにありません。Python {served} のいずれかで実行してください"
                 "（Windows では python.org のインストーラーで入れ、install.bat を実行し直します）。")
-NO_VENV = ("仮想環境を作れませんでした（{error}）。Debian・Ubuntu では python3-venv パッケージが必要です。"
-           "フォルダに書き込めるか（読み取り専用の媒体の上でないか）も確かめてください。")
+NO_VENV = ("仮想環境を作れませんでした（{error}）。sasaeai の画面やコマンドが動いていれば終了してから、もう一度実行してください。"
+           "フォルダに書き込めるか（読み取り専用の媒体の上でないか）も確かめてください。Debian・Ubuntu では python3-venv パッケージが必要です。")
 PIP_FAILED = "オフラインのインストールに失敗しました（終了コード {code}）。上の pip の表示を確認してください。"
 CHECK_FAILED = "インストールしましたが sasaeai を起動できませんでした（終了コード {code}）。"
 PATH_TOO_LONG = ("このフォルダのパスは {length} 文字で、Windows では長すぎます（部品のファイルが 260 文字の上限を超えます）。"
@@ -74,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     venv = HERE / "venv"      # where the launchers look
     try:
         info = json.loads((HERE / "bundle.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        served, version_wanted = dict(info["platforms"]), str(info["version"])
+    except (OSError, ValueError, TypeError, KeyError):
         print(NO_INFO.format(path=HERE), file=sys.stderr)
         return 2
-    served = info["platforms"]
     key = _platform_key()
     if key not in served:
         if args.check:
@@ -107,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         print(NO_VENV.format(error=said[-1] if said else f"終了コード {made.returncode}"), file=sys.stderr)
         return 2
 
-    print(STEP_PIP.format(version=info["version"]), flush=True)
+    print(STEP_PIP.format(version=version_wanted), flush=True)
     # --isolated: a pip.ini on the PC (a proxy, an index, user installs) must not change an offline install.
     pip = subprocess.run([str(python), "-m", "pip", "install", "--isolated", "--no-index",
                           "--disable-pip-version-check", "--no-warn-script-location",
-                          "--find-links", str(HERE / "wheels"), f"{PROJECT}=={info['version']}"])
+                          "--find-links", str(HERE / "wheels"), f"{PROJECT}=={version_wanted}"])
     if pip.returncode:
         print(PIP_FAILED.format(code=pip.returncode), file=sys.stderr)
         return 1
