@@ -9,6 +9,7 @@ import click
 
 from . import messages, summary, workflows
 from .batch.pdf import find_soffice
+from .console import configure_console, is_utf8
 from .errors import LedgerError, SasaeaiError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
@@ -45,6 +46,11 @@ def _progress(label: str):
 
 class _Group(click.Group):
     """Turns user-caused failures into one Japanese line and exit 2; --debug shows the traceback."""
+
+    def main(self, *args, **kwargs):
+        """Run the command line after making the console safe for every character (cp932 consoles)."""
+        configure_console()
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -125,6 +131,8 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, as_of: str | None, sho
       sasaeai check 台帳.xlsx --format json > 点検結果.json
       sasaeai check 台帳.xlsx --as-of 2026-11-30 --all
     """
+    # JSON is data: where stdout is not UTF-8 (redirected on Windows, cp932) \u escapes keep every name exact.
+    ascii_only = not is_utf8(sys.stdout.encoding)
     try:
         report = workflows.check_ledger(ledger, fiscal_year, password, as_of=workflows.parse_day(as_of),
                                         out_root=out_dir)
@@ -132,10 +140,10 @@ def check(ledger: str, fiscal_year: int | None, fmt: str, as_of: str | None, sho
         if fmt == "json":
             click.echo(json.dumps({"ledger": ledger, "fatal": {
                 "code": exc.code, "sheet": exc.sheet, "cell": exc.cell, "message": exc.message}},
-                ensure_ascii=False, indent=2))
+                ensure_ascii=ascii_only, indent=2))
         raise
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=ascii_only, indent=2))
     else:
         click.echo(summary.format_report(report, show_all))
     sys.exit(EXIT_FINDINGS if report.errors else EXIT_OK)
