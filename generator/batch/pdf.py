@@ -234,8 +234,14 @@ def remove_stale_profiles(root: Path | None = None) -> int:
 
 
 def _environment(profile: Path) -> dict[str, str]:
-    """LibreOffice's environment: fixed time zone, and our font substitutions where fontconfig is used."""
+    """LibreOffice's environment: temp files in the profile, UTC, and our font substitutions (fontconfig)."""
     env = dict(os.environ)
+    # LibreOffice's own temporary files go inside the profile, so whatever
+    # removes the profile (this run, or the next after a kill) removes them too.
+    scratch = profile / "tmp"
+    scratch.mkdir(exist_ok=True)
+    for variable in ("TMPDIR", "TMP", "TEMP"):
+        env[variable] = str(scratch)
     # The PDF's creation time is written in local time, whose length depends
     # on the zone; UTC keeps its form fixed for the in-place rewrite below.
     env["TZ"] = "UTC"
