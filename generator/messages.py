@@ -114,8 +114,21 @@ MONTHLY_ANNUAL = "[年次報告] {files}"
 MONTHLY_TOTAL = "合計: 通知 {letters} 通（うちメール {emails} 件）、エラーで見送り {skipped} 件、ファイル {files} 個"
 MONTHLY_DONE = "出力先: {folder}（新しく書いたファイル {written} 個、PDF {pdfs} 個）"
 PROGRESS_BATCH = "月次処理中"
-PDF_NO_LIBREOFFICE = "PDF を作るには LibreOffice が必要です。LibreOffice をインストールするか（Debian/Ubuntu: apt-get install libreoffice-writer-nogui）、--pdf を付けずに実行してください。"
-PDF_FAILED = "LibreOffice で PDF に変換できませんでした（{error}）。"
+
+# --- pdf (LibreOffice) ---------------------------------------------------------------------------
+PDF_NO_LIBREOFFICE = (
+    "PDF を作るには LibreOffice が必要ですが、見つかりませんでした。次の場所を探しました:\n{places}\n"
+    "LibreOffice をインストールするか（Windows・Mac: https://ja.libreoffice.org/ 、"
+    "Debian/Ubuntu: apt-get install libreoffice-writer-nogui）、別の場所にある場合は環境変数 {variable} に "
+    "soffice の場所を指定してください。PDF が不要なら --pdf を付けずに実行してください。")
+PDF_LOOKED_PATH = "PATH 上の soffice・libreoffice"
+PDF_BAD_OVERRIDE = "環境変数 {variable} に指定された LibreOffice（{value}）が見つからないか、実行できません。soffice の場所を確かめてください。"
+PDF_FAILED = "LibreOffice で PDF に変換できませんでした（{error}）。.docx はできていますが、PDF は作られていません。"
+PDF_MORE = " ほか {count} 件"
+PDF_TIMEOUT = (
+    "LibreOffice の PDF 変換が制限時間 {seconds} 秒（{count} ファイル）以内に終わらなかったため、中止しました。"
+    ".docx はできていますが、PDF は作られていません。LibreOffice が固まっていないか確かめるか、"
+    "--pdf-timeout で制限時間（秒）を延ばして再実行してください。")
 
 # --- the paperwork around a meeting (当日資料, 謝礼) ----------------------------------------------------
 MEETING_DAY_MADE = "会議次第・受付名簿・名札を作成"

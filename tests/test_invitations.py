@@ -357,7 +357,10 @@ def test_letter_is_one_page_and_rsvp_one_page_when_printed(december, tmp_path):
     out, _ = december
     folder = out / "C4-05_東部ふれあい協議体_第5回"
     letter = next((folder / "通知").iterdir())
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(letter),
+    # A private profile: with the shared one, a LibreOffice already running elsewhere takes the job and
+    # this call returns at once without a PDF.
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(letter),
                     str(folder / "宛名ラベル.docx")], check=True, capture_output=True, timeout=180)
     pdf = tmp_path / (letter.stem + ".pdf")
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import D, SAMPLE, minimal
 from docx_tools import docx_text
 
+from generator.batch import pdf
 from generator.cli import main
 from generator.ledger.reader import read_ledger
 from generator.render.output import TEMP_PATTERN
@@ -158,9 +159,11 @@ def test_pdf_without_libreoffice_is_a_clear_error(ledger_file, tmp_path, monkeyp
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.delenv("SASAEAI_SOFFICE", raising=False)
+    monkeypatch.setattr(pdf, "soffice_candidates", lambda *args, **kwargs: [tmp_path / "nowhere" / "soffice"])
     result = run("monthly", ledger_file(), "--month", "2026-06", "--out", tmp_path / "o", "--pdf")
     assert result.exit_code == 2
     assert "PDF を作るには LibreOffice が必要です" in result.output
+    assert str(tmp_path / "nowhere" / "soffice") in result.output
     assert not (tmp_path / "o").exists()
 
 

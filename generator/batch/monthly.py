@@ -93,6 +93,7 @@ def _order(items: list[Item]) -> list[Item]:
 
 def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pdf: bool = False, jobs: int = 1,
                 annual: bool = False, templates_dir: str | None = None, password: str | None = None,
+                pdf_timeout: float | None = None,
                 today: dt.date | None = None, label_start: int = 1,
                 progress: Callable[[int], None] = lambda n: None,
                 on_total: Callable[[int], None] = lambda n: None) -> Batch:
@@ -135,7 +136,7 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     if pdf:
         from .pdf import convert_batch
 
-        batch.pdfs = convert_batch(folder, batch.files, previous)
+        batch.pdfs = convert_batch(folder, batch.files, previous, timeout=pdf_timeout)
     _remove_stale(folder, previous, batch.files)
     store.write_manifest(folder, _manifest(batch, ledger_path))
     from ..summary import format_monthly
