@@ -23,6 +23,7 @@ header folding was most of the cost of a batch, and its folding split words.
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import os
@@ -379,7 +380,8 @@ def _param(name: str, value: str) -> list[str]:
 
 
 def _base64_lines(data: bytes) -> bytes:
-    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+    encoded = binascii.b2a_base64(data, newline=False)
+    return b"".join(encoded[i:i + 76] + b"\r\n" for i in range(0, len(encoded), 76))
 
 
 _ATTACHMENT_TYPES = {".pdf": "application/pdf",
@@ -451,8 +453,9 @@ class Composer:
                   + _fold("Content-Disposition", ["attachment;"] + _param("filename", item.attachment_name))
                   .rstrip(";\r\n") + "\r\n\r\n").encode("ascii") + _base64_lines(attachment)
         parts += f"--{boundary}--\r\n".encode("ascii")
-        # Base64 and header lines never start with "."; quoting stays for edited templates' sake.
-        item.wire = re.sub(rb"(?m)^\.", b"..", head + parts) + b".\r\n"
+        # No line can start with "." (header names, folds, "--" boundaries and base64 only),
+        # so the message needs no dot-quoting before the final ".".
+        item.wire = head + parts + b".\r\n"
 
 
 def _mail_template(templates_dir: str | Path | None) -> jinja2.Template:
@@ -577,8 +580,14 @@ def _reply_text(code: int, text) -> str:
     return f"{code} {one_line(text)}"[:300]
 
 
-def _transact(smtp: smtplib.SMTP, sender: str, to: str, wire: bytes, body_out: list[bool]) -> None:
-    """MAIL, RCPT, DATA for one message; `body_out` becomes [True] once the final "." has gone out."""
+def _transact(smtp: smtplib.SMTP, sender: str, to: str, wire: bytes, body_out: list[bool],
+              before_body: Callable[[], None]) -> None:
+    """MAIL, RCPT, DATA for one message; `body_out` becomes [True] once the final "." has gone out.
+
+    `before_body` runs just before the message itself is sent: nothing can be
+    delivered before that, so the log's attempt record needs to be on disk
+    only by then, and its fsync overlaps the envelope's round trips.
+    """
     code, reply = smtp.mail(sender)
     if code != 250:
         raise smtplib.SMTPSenderRefused(code, reply, sender)
@@ -589,6 +598,7 @@ def _transact(smtp: smtplib.SMTP, sender: str, to: str, wire: bytes, body_out: l
     code, reply = smtp.getreply()
     if code != 354:
         raise smtplib.SMTPDataError(code, reply)
+    before_body()
     smtp.send(wire)
     body_out.append(True)
     code, reply = smtp.getreply()
@@ -630,10 +640,11 @@ class _Run:
         to = ascii_address(item.to)
         for attempt in range(1, self.settings.retries + 1):
             self.record(item, store.ATTEMPT, attempt)
+            synced = self._synced()
             body_out: list[bool] = []
             try:
                 smtp = self.connection.get()
-                _transact(smtp, self.sender, to, item.wire, body_out)
+                _transact(smtp, self.sender, to, item.wire, body_out, synced)
             except _Fatal as exc:
                 self.connection.drop()
                 self.record(item, store.FAILED, attempt, error=str(exc), permanent=True)
@@ -697,6 +708,17 @@ class _Run:
             self.record(item, store.SENT, attempt)
             self.report.sent.append(item)
             return
+
+    def _synced(self) -> Callable[[], None]:
+        wait = self.log.sync_in_background()
+
+        def synced() -> None:
+            try:
+                wait()
+            except OSError as exc:    # the attempt is not safely recorded: nothing may go out
+                raise _Fatal(messages.SEND_LOG_UNWRITABLE.format(path=self.log.path, error=exc.strerror)) from None
+
+        return synced
 
     def _too_many(self) -> bool:
         return self.failures_in_a_row >= self.settings.max_connection_failures

@@ -17,8 +17,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..render.output import write_if_changed
 
@@ -425,16 +427,44 @@ class SendLog:
     def _write(self, data: bytes) -> None:
         self.handle.write(data)
         self.handle.flush()
-        os.fsync(self.handle.fileno())
 
     def append(self, record: SendRecord) -> None:
-        """Append one record and force it to disk: the log is what prevents a second send."""
+        """Append one record; it reaches the operating system at once (a killed process loses nothing).
+
+        Only an attempt must be on disk before its message goes out (see
+        `sync_in_background`); an outcome lost to a power cut leaves the
+        attempt unanswered, which reads as unconfirmed: never sent again.
+        """
         if not record.time:
             record.time = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         self._write((json.dumps(record.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
 
+    def sync_in_background(self) -> Callable[[], None]:
+        """Start forcing the log to disk; the returned function waits for it (and raises if it failed)."""
+        failure: list[OSError] = []
+
+        def sync() -> None:
+            try:
+                os.fsync(self.handle.fileno())
+            except OSError as exc:
+                failure.append(exc)
+
+        worker = threading.Thread(target=sync, daemon=True)
+        worker.start()
+
+        def wait() -> None:
+            worker.join()
+            if failure:
+                raise failure[0]
+
+        return wait
+
     def close(self) -> None:
-        """Release the lock."""
+        """Force the last records to disk and release the lock."""
+        try:
+            os.fsync(self.handle.fileno())
+        except OSError:
+            pass
         self.handle.close()
 
     def __enter__(self) -> "SendLog":
