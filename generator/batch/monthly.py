@@ -8,6 +8,10 @@ came from) and writes the summary. A rerun with the same ledger writes the
 same bytes and touches nothing that did not change; a meeting whose date,
 time, place or agenda changed since its letters were made is made again
 and marked 改訂, with the people who got the old version listed.
+
+Before the first file of a rerun changes, the manifest is marked incomplete;
+a run killed half way leaves it so, and `send` refuses the batch until a
+rerun has written the manifest that describes the files on disk.
 """
 from __future__ import annotations
 

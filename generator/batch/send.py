@@ -741,7 +741,7 @@ def send_batch(batch: str | Path, settings: Settings | None = None, *, really: b
                progress: Callable[[int], None] = lambda n: None,
                on_total: Callable[[int], None] = lambda n: None) -> SendReport:
     """Send (or, without `really`, list) the e-mails of a batch folder."""
-    batch = Path(batch)
+    batch = Path(batch).resolve()      # its parent holds the send log, even when given as "."
     manifest = load_manifest(batch)
     if not manifest.sender.get("email"):
         raise SendError(messages.SEND_NO_SENDER)
