@@ -147,11 +147,13 @@ def test_every_letter_delivered_once_with_strict_headers(batch):
             assert message["To"].addresses[0].addr_spec == letter["email"]
             assert message["To"].addresses[0].display_name == f"{letter['name']} 様"
             sender = manifest["sender"]
-            assert message["From"].addresses[0].display_name == f"{sender['municipality']} {sender['department']}"
+            assert sender["department"] == "あおば町役場 福祉課 高齢者支援係"     # the town is not said twice
+            assert message["From"].addresses[0].display_name == "あおば町役場 福祉課 高齢者支援係"
             assert message["From"].addresses[0].addr_spec == manifest["sender"]["email"]
             assert message["Reply-To"].addresses[0].addr_spec == manifest["sender"]["email"]
             text = body(message)
-            assert text.startswith(f"{letter['name']} 様") and meeting["date_text"] in text
+            assert text.startswith(f"{letter['name']} 様\n\nいつもお世話になっております。\nあおば町役場 福祉課 高齢者支援係です。")
+            assert meeting["date_text"] in text
             assert "【訂正】" not in text and "先にお送りした" not in text
             attachment = next(message.iter_attachments())
             assert attachment.get_filename() == f"{meeting['title']} 開催通知（{letter['name']}様）.docx"

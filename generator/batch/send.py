@@ -409,10 +409,10 @@ class Composer:
         self.domain = address.rpartition("@")[2].strip("[]") or "sasaeai.invalid"
         if not re.fullmatch(r"[A-Za-z0-9.-]+", self.domain):
             self.domain = "sasaeai.invalid"
-        display = " ".join(x for x in (sender.get("municipality"), sender.get("department")) if x)
+        display = office_name(sender)
         parts = _address(display, address)
         self.shared = (_fold("From", parts) + _fold("Reply-To", parts)).encode("ascii")
-        self.context_sender = _one_line_values(dict(sender))
+        self.context_sender = _one_line_values(dict(sender) | {"office": display})
         self.letters = {(m.meeting_id, l.member_id): (m, l) for m in manifest.meetings
                         if m.kind == "invitation" for l in m.letters}
         self.meeting_contexts: dict[str, dict] = {}
@@ -456,6 +456,14 @@ class Composer:
         # No line can start with "." (header names, folds, "--" boundaries and base64 only),
         # so the message needs no dot-quoting before the final ".".
         item.wire = head + parts + b".\r\n"
+
+
+def office_name(sender: dict) -> str:
+    """「あおば町 福祉課」: the municipality and department, without saying the town twice (「あおば町役場 福祉課」)."""
+    town, department = one_line(sender.get("municipality", "")), one_line(sender.get("department", ""))
+    if town and department.startswith(town):
+        return department
+    return " ".join(x for x in (town, department) if x)
 
 
 def _mail_template(templates_dir: str | Path | None) -> jinja2.Template:
