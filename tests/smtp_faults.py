@@ -34,6 +34,7 @@ class Server:
         self.raw = []
         self.data_replies = []          # replies to give to the next DATA commands instead of 250
         self.refuse = set()             # recipients answered with 550
+        self.refuse_sender = False      # MAIL FROM answered with 550
         self.logins = 0
         self.on_message = None
         kwargs = {}
@@ -48,6 +49,12 @@ class Server:
         self.logins += 1
         ok = getattr(auth_data, "password", b"") == self.password.encode()
         return AuthResult(success=ok, handled=False)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return "550 5.7.1 Sender not allowed"
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:

@@ -320,6 +320,18 @@ def test_missing_starttls_is_permanent(batch):
         assert [r["status"] for r in log_records(batch.parent)] == ["attempt", "failed"]
 
 
+def test_refused_sender_stops_the_run_and_a_rerun_delivers(batch):
+    _, letters = manifest_letters(batch)
+    with Server() as server:
+        server.refuse_sender = True
+        report = send_batch(batch, settings(server.port), really=True)
+        assert report.stopped.startswith("メールサーバーが送信元 shien@town-aoba.example からの送信を拒否しました（550")
+        assert len(report.failed) == 1 and len(report.not_attempted) == len(letters) - 1
+        server.refuse_sender = False
+        assert send_batch(batch, settings(server.port), really=True).exit_code == 0
+        assert server.letters() == Counter({key: 1 for key in letters})
+
+
 def test_rate_limit_spaces_the_messages(batch):
     _, letters = manifest_letters(batch)
     clock = [0.0]

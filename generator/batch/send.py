@@ -485,6 +485,10 @@ class _Fatal(Exception):
     """A failure no other message would escape: bad password, certificate, missing STARTTLS or AUTH."""
 
 
+class _Unwilling(Exception):
+    """The server answered the connection, EHLO or STARTTLS with an error."""
+
+
 _AUTH_ORDER = ("CRAM-MD5", "PLAIN", "LOGIN")
 
 
@@ -498,11 +502,12 @@ class _Connection:
     def get(self) -> smtplib.SMTP:
         if self.smtp is None:
             s = self.settings
-            if s.tls == "ssl":
-                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=s.tls_context())
-            else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            smtp = None
             try:
+                if s.tls == "ssl":
+                    smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=s.tls_context())
+                else:
+                    smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 smtp.ehlo_or_helo_if_needed()
                 if s.tls == "starttls":
                     if not smtp.has_extn("starttls"):
@@ -511,8 +516,15 @@ class _Connection:
                     smtp.ehlo()
                 if s.user:
                     self._login(smtp)
+            except smtplib.SMTPResponseException as exc:
+                # A server that will not talk (554 greeting, 454 to STARTTLS) is a failed connection,
+                # not an answer about one message.
+                if smtp is not None:
+                    _close(smtp)
+                raise _Unwilling(_reply_text(exc.smtp_code, exc.smtp_error)) from None
             except BaseException:
-                _close(smtp)
+                if smtp is not None:
+                    _close(smtp)
                 raise
             self.smtp = smtp
         return self.smtp
@@ -570,6 +582,8 @@ def _connection_failure(exc: BaseException, settings: Settings) -> str | None:
         raise _Fatal(messages.SEND_TLS_FAILED.format(host=settings.host, port=settings.port)) from None
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         raise _Fatal(messages.SEND_NO_STARTTLS) from None
+    if isinstance(exc, _Unwilling):
+        return messages.SEND_UNWILLING.format(host=settings.host, port=settings.port, reply=exc)
     if isinstance(exc, socket.gaierror):
         return messages.SEND_UNKNOWN_HOST.format(host=settings.host)
     if isinstance(exc, (socket.timeout, TimeoutError)) or (
@@ -659,24 +673,21 @@ class _Run:
                 self.report.failed.append((item, str(exc)))
                 self._stop(str(exc))
                 return
-            except smtplib.SMTPResponseException as exc:     # the server answered: nothing arrived
-                self.failures_in_a_row = 0
-                why = _reply_text(exc.smtp_code, exc.smtp_error)
-                if exc.smtp_code == 421 or not self._reset():
-                    self.connection.drop()
-                if 400 <= exc.smtp_code < 500 and attempt < self.settings.retries:
-                    self.record(item, store.RETRY, attempt, error=why)
-                    self.sleep(wait)
-                    wait *= 2
-                    continue
-                self.record(item, store.FAILED, attempt, error=why, permanent=exc.smtp_code >= 500)
-                self.report.failed.append((item, why))
-                return
-            except smtplib.SMTPRecipientsRefused as exc:
-                self.failures_in_a_row = 0
-                code, text = next(iter(exc.recipients.values()))
+            except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+                if isinstance(exc, smtplib.SMTPRecipientsRefused):
+                    code, text = next(iter(exc.recipients.values()))
+                else:
+                    code, text = exc.smtp_code, exc.smtp_error
                 why = _reply_text(code, text)
-                if not self._reset():
+                if body_out and not 400 <= code < 600:
+                    # A garbled answer after the body: it may have been accepted.
+                    self.connection.drop()
+                    self.record(item, store.UNCONFIRMED, attempt, error=why)
+                    self.report.unconfirmed.append((item, why))
+                    return
+                # The server answered with a refusal: nothing of this message arrived.
+                self.failures_in_a_row = 0
+                if code == 421 or not self._reset():
                     self.connection.drop()
                 if 400 <= code < 500 and attempt < self.settings.retries:
                     self.record(item, store.RETRY, attempt, error=why)
@@ -685,6 +696,8 @@ class _Run:
                     continue
                 self.record(item, store.FAILED, attempt, error=why, permanent=code >= 500)
                 self.report.failed.append((item, why))
+                if isinstance(exc, smtplib.SMTPSenderRefused) and code >= 500:
+                    self._stop(messages.SEND_SENDER_REFUSED.format(sender=self.sender, reply=why))
                 return
             except Exception as exc:  # noqa: BLE001 - no answer from the server; classified below
                 self.connection.drop()
