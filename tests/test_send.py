@@ -5,6 +5,7 @@ version: a valid recipient ends with exactly one message per version.
 """
 import datetime as dt
 import email
+import email.header
 import hashlib
 import json
 import os
@@ -670,3 +671,34 @@ def test_line_breaks_and_non_ascii_ids_in_headers(ledger_file, tmp_path):
         assert message["Message-ID"].endswith("@test-town.example>")
         assert next(message.iter_attachments()).get_filename() == "第2回 町の 会議 開催通知（老人 三郎様）.docx"
         assert body(message).startswith("老人 三郎 様")
+
+
+def test_display_names_stay_whole_and_subjects_fold_only_at_spaces():
+    from generator.batch.send import _address, _fold, encode_text
+
+    name = "あおば町役場 健康福祉部 高齢者支援課 地域包括ケア推進係"
+    header = _fold("From", _address(name, "shien@town-aoba.example"))
+    assert header.count("=?utf-8?b?") == 1                 # one encoded word: no reader can split it
+    subject = "【訂正】第5回 あおば町支え合い推進会議（北部・中部・南部合同）の開催について（通知）"
+    folded = _fold("Subject", encode_text(subject))
+    raw = (header + folded + "Date: Sun, 20 Dec 2026 10:00:00 +0900\r\n\r\nx\r\n").encode("ascii")
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["From"].addresses[0].display_name == name and message["From"].defects == ()
+    assert str(message["Subject"]) == subject
+    # Each encoded word of the subject ends at a space of the decoded text (or at its end).
+    words = [email.header.decode_header(w)[0][0].decode("utf-8") for w in folded[9:].split()]
+    assert "".join(words) == subject and all(w.endswith(" ") for w in words[:-1])
+    assert all(len(line) <= 998 for line in folded.split("\r\n"))
+
+
+@pytest.mark.parametrize("address, expected", [
+    ("m003@mail-aoba.example", "m003@mail-aoba.example"),
+    ("info@あおば町.jp", "info@xn--l8jq8iy840a.jp"),
+    ("山田@mail-aoba.example", None),
+    ("no-at-sign", None),
+    ("a b@mail-aoba.example", None),
+])
+def test_addresses_go_out_as_ascii_or_not_at_all(address, expected):
+    from generator.batch.send import ascii_address
+
+    assert ascii_address(address) == expected
