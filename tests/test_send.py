@@ -702,3 +702,10 @@ def test_addresses_go_out_as_ascii_or_not_at_all(address, expected):
     from generator.batch.send import ascii_address
 
     assert ascii_address(address) == expected
+
+
+def test_a_second_send_on_the_same_output_folder_waits_its_turn(batch):
+    with store.SendLog(batch.parent), Server() as server:
+        with pytest.raises(SendError) as refused:
+            send_batch(batch, settings(server.port), really=True)
+        assert "別の sasaeai send が送信中です" in refused.value.message and server.messages == []
