@@ -587,6 +587,12 @@ def test_pdf_attached_later_is_not_a_revision(batch):
         report = send_batch(batch, settings(server.port), really=True, resend_revised=True)
         assert report.sent == [] and {why for _, why in report.skipped} == {messages.SEND_SKIP_SENT}
         assert len(server.messages) == len(letters)
+        # The .docx a PDF stands for is checked too: a changed letter with an old PDF is refused.
+        _, letter = next(iter(letters.values()))
+        (batch / letter["file"]).write_bytes(b"edited by hand")
+        with pytest.raises(SendError) as refused:
+            send_batch(batch, settings(server.port), really=True)
+        assert letter["file"] in refused.value.message
 
 
 @pytest.mark.parametrize("history, flags, expected", [

@@ -131,6 +131,8 @@ class Outgoing:
     sha256: str                   # of the attachment, as the manifest lists it
     version: str                  # the letter's content version (not the attachment's bytes)
     batch: str                    # the month folder
+    letter: Path | None = None    # the .docx the version stands for, when a PDF of it is attached
+    letter_sha256: str = ""
     revised: bool = False         # 【訂正】: the recipient may hold an earlier, different version
     previous: str = ""            # that version
     message_id: str = ""
@@ -190,13 +192,15 @@ def outgoing(batch: Path, manifest: Manifest) -> list[Outgoing]:
             name = one_line(f"{letter.name} {letter.honorific}")
             try:
                 path = inside(batch, attachment)
+                docx = inside(batch, letter.file) if suffix == ".pdf" else None
             except OutputError:
                 raise SendError(messages.SEND_STALE.format(path=batch, file=attachment)) from None
             out.append(Outgoing(
                 key=f"{meeting.meeting_id}/{letter.member_id}", meeting_id=meeting.meeting_id,
                 member_id=letter.member_id, name=name, to=one_line(letter.email).strip(), attachment=path,
                 attachment_name=one_line(f"{meeting.title} 開催通知（{letter.name}{letter.honorific}）{suffix}"),
-                sha256=digest, version=letter.version, batch=batch.name))
+                sha256=digest, version=letter.version, batch=batch.name, letter=docx,
+                letter_sha256=letter.sha256))
     return out
 
 
@@ -235,8 +239,19 @@ def verify(batch: Path, items: list[Outgoing]) -> dict[str, bytes]:
         if content is None or store.sha256(content) != item.sha256:
             raise SendError(messages.SEND_STALE.format(
                 path=batch, file=item.attachment.relative_to(batch.resolve()).as_posix()))
+        # A PDF is checked, and so is the .docx it was made from: that is what the version means.
+        if item.letter is not None and not _matches(item.letter, item.letter_sha256):
+            raise SendError(messages.SEND_STALE.format(
+                path=batch, file=item.letter.relative_to(batch.resolve()).as_posix()))
         data[item.key] = content
     return data
+
+
+def _matches(path: Path, digest: str) -> bool:
+    try:
+        return store.sha256(path.read_bytes()) == digest
+    except OSError:
+        return False
 
 
 # --- decisions from the log ---------------------------------------------------------------
