@@ -272,30 +272,39 @@ def monthly(ledger: str, month: str, out_dir: str, pdf: bool, pdf_timeout: float
 @click.argument("batch", type=click.Path(file_okay=False))
 @click.option("--send", "really", is_flag=True, help="実際に送信します（付けなければ送信予定の表示だけ）。")
 @click.option("--host", default=None, help="SMTP サーバー（既定: 環境変数 SASAEAI_SMTP_HOST、なければ localhost）。")
-@click.option("--port", type=int, default=None, help="ポート（既定: SASAEAI_SMTP_PORT、なければ TLS の方式に応じて 587/465/25）。")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="ポート（既定: SASAEAI_SMTP_PORT、なければ TLS の方式に応じて 587/465/25）。")
 @click.option("--user", default=None, help="ユーザー名（既定: SASAEAI_SMTP_USER）。パスワードは環境変数 SASAEAI_SMTP_PASSWORD だけから読みます。")
 @click.option("--tls", type=click.Choice(["starttls", "ssl", "none"]), default=None,
               help="暗号化の方式（既定: SASAEAI_SMTP_TLS、なければ starttls）。")
-@click.option("--resend-revised", is_flag=True, help="旧版を送った方にも改訂版を送ります。")
-@click.option("--retry-unconfirmed", is_flag=True, help="前回途中で終わり届いたか分からない送信をやり直します。")
+@click.option("--ca-file", type=click.Path(dir_okay=False), default=None,
+              help="独自の認証局の証明書（PEM）。既定: 環境変数 SASAEAI_SMTP_CA_FILE。")
+@click.option("--timeout", type=click.FloatRange(1, 600), default=30.0, show_default=True,
+              help="接続とサーバーの応答を待つ秒数。")
+@click.option("--rate", type=click.FloatRange(0, 10000), default=0.0, show_default=True,
+              help="1分あたりの最大送信数（0 = 制限なし）。送信数を制限するプロバイダー向け。")
+@click.option("--resend-revised", is_flag=True, help="旧版を受け取った方にも改訂版を送ります（件名に【訂正】）。")
+@click.option("--retry-unconfirmed", is_flag=True, help="届いたか確認できなかった送信をやり直します（届いていないことを確かめてから）。")
 @click.option("--retries", type=click.IntRange(1, 10), default=3, show_default=True, help="一時的な失敗の再試行回数。")
 @click.option("--retry-wait", type=click.FloatRange(0, 600), default=2.0, show_default=True,
               help="最初の再試行までの秒数（毎回2倍）。")
 @click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
               help="メール本文テンプレート（mail.txt）のあるフォルダ。")
-def send(batch: str, really: bool, host, port, user, tls, resend_revised: bool, retry_unconfirmed: bool,
-         retries: int, retry_wait: float, templates_dir) -> None:
+def send(batch: str, really: bool, host, port, user, tls, ca_file, timeout: float, rate: float,
+         resend_revised: bool, retry_unconfirmed: bool, retries: int, retry_wait: float, templates_dir) -> None:
     """sasaeai monthly で作った月のフォルダの通知を、メールの構成員に送ります。
 
-    送信のたびに 送信ログ.jsonl に記録し、再実行しても同じ通知を二度送りません（失敗分だけ再送）。
+    出力フォルダの 送信ログ.jsonl に記録し、同じ版の通知を同じ方に二度送りません（月をまたいでも）。
+    本文を送った後に応答が途切れたものは「未確認」とし、自動では再送しません。
 
     \b
     例:
       sasaeai send 出力/2026-12
       SASAEAI_SMTP_PASSWORD=... sasaeai send 出力/2026-12 --send --host smtp.example.jp --user aoba
     """
-    settings = workflows.Settings.from_environment(host=host, port=port, user=user, tls=tls, retries=retries,
-                                                   retry_wait=retry_wait) if really else None
+    settings = workflows.Settings.from_environment(
+        host=host, port=port, user=user, tls=tls, ca_file=ca_file, timeout=timeout, rate=rate, retries=retries,
+        retry_wait=retry_wait) if really else None
     with _progress(messages.PROGRESS_SEND) as (progress, on_total):
         report = workflows.send_batch(batch, settings, really=really, resend_revised=resend_revised,
                                       retry_unconfirmed=retry_unconfirmed, templates_dir=templates_dir,

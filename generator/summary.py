@@ -158,19 +158,25 @@ def format_monthly_done(batch: "Batch") -> str:
 
 
 def format_send(report: "SendReport", really: bool) -> str:
-    """The dry-run list or what was sent, failed and skipped, and a total line."""
-    lines = []
+    """The dry-run list or what was sent, unconfirmed, failed and skipped, why a run stopped, and a total line."""
+    lines = [messages.SEND_BAD_LOG_LINE.format(path=bad.path, line=bad.number) for bad in report.bad_log_lines]
     if not really:
         lines.append(messages.SEND_DRY_HEADER)
         for item in report.would_send:
-            lines.append(messages.SEND_DRY_LINE.format(name=item.name, to=item.to, subject=item.message["Subject"],
+            lines.append(messages.SEND_DRY_LINE.format(name=item.name, to=item.to, subject=item.subject,
                                                        attachment=item.attachment_name))
     lines += [messages.SEND_SENT_LINE.format(name=item.name, to=item.to) for item in report.sent]
+    lines += [messages.SEND_UNCONFIRMED_LINE.format(name=item.name, to=item.to, why=why)
+              for item, why in report.unconfirmed]
     lines += [messages.SEND_FAILED_LINE.format(name=item.name, to=item.to, why=why) for item, why in report.failed]
     lines += [messages.SEND_SKIPPED_LINE.format(name=item.name, to=item.to, why=why) for item, why in report.skipped]
+    lines += [messages.SEND_NOT_ATTEMPTED_LINE.format(name=item.name, to=item.to) for item in report.not_attempted]
+    if report.stopped:
+        lines.append(messages.SEND_STOPPED.format(why=report.stopped))
     if really:
         lines.append(messages.SEND_TOTAL.format(sent=len(report.sent), failed=len(report.failed),
-                                                skipped=len(report.skipped)))
+                                                unconfirmed=len(report.unconfirmed), skipped=len(report.skipped),
+                                                not_attempted=len(report.not_attempted)))
     else:
         lines.append(messages.SEND_DRY_TOTAL.format(count=len(report.would_send), skipped=len(report.skipped)))
     return "\n".join(lines)

@@ -8,6 +8,10 @@ came from) and writes the summary. A rerun with the same ledger writes the
 same bytes and touches nothing that did not change; a meeting whose date,
 time, place or agenda changed since its letters were made is made again
 and marked 改訂, with the people who got the old version listed.
+
+Before the first file of a rerun changes, the manifest is marked incomplete;
+a run killed half way leaves it so, and `send` refuses the batch until a
+rerun has written the manifest that describes the files on disk.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from ..ledger.check import load_and_check
 from ..ledger.model import Ledger, Meeting
 from ..ledger.findings import Report
 from ..render.context import meeting_title
-from ..render.output import inside, remove_temp_files, write_if_changed
+from ..render.output import atomic_write, inside, remove_temp_files, write_if_changed
 from . import store
 from .store import FileEntry, LetterEntry, Manifest, MeetingEntry
 
@@ -68,12 +72,13 @@ def _earlier_invitations(out_root: Path, month: str) -> tuple[dict[str, dict], d
 
 
 def _emailed(out_root: Path) -> Callable[[str, str, str], bool]:
-    cache: dict[str, set[tuple[str, str]]] = {}
+    """Whether some version of a meeting's letter reached a member, by the output folder's send log."""
+    cache: list[set[tuple[str, str]]] = []
 
     def emailed(batch: str, meeting_id: str, member_id: str) -> bool:
-        if batch not in cache:
-            cache[batch] = store.emailed_letters(out_root / batch)
-        return (meeting_id, member_id) in cache[batch]
+        if not cache:
+            cache.append(store.emailed_letters(out_root))
+        return (meeting_id, member_id) in cache[0]
 
     return emailed
 
@@ -118,12 +123,30 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     on_total(sum(document_type(i.kind).progress_units(i) for i in batch.items))
 
     written: list[Path] = []
+    marked: list[bool] = []
+
+    def invalidate() -> None:
+        # Before the first file changes, the old manifest stops vouching for the folder
+        # (send refuses it until this run writes the new one); unchanged reruns touch nothing.
+        if not marked:
+            store.mark_incomplete(folder)
+            marked.append(True)
 
     def save(path: Path, data: bytes) -> bool:
-        changed = write_if_changed(path, data)
+        if marked:
+            changed = write_if_changed(path, data)
+        elif _differs(path, data):
+            invalidate()
+            atomic_write(path, data)
+            changed = True
+        else:
+            changed = False
         if changed:
             written.append(path)
         return changed
+
+    if jobs > 1:
+        invalidate()      # worker processes write files without going through `save`
 
     run = BatchRun(ledger=ledger, report=report, folder=folder, templates_dir=templates_dir, save=save,
                    progress=progress, fiscal_year=fiscal_year, jobs=jobs, label_start=label_start)
@@ -137,7 +160,7 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
         from .pdf import convert_batch
 
         batch.pdfs = convert_batch(folder, batch.files, previous, timeout=pdf_timeout)
-    _remove_stale(folder, previous, batch.files)
+    _remove_stale(folder, previous, batch.files, invalidate)
     store.write_manifest(folder, _manifest(batch, ledger_path))
     from ..summary import format_monthly
 
@@ -179,7 +202,15 @@ def _file_entries(batch: Batch) -> list[FileEntry]:
     return entries
 
 
-def _remove_stale(folder: Path, previous: Manifest | None, files: list[FileEntry]) -> None:
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size != len(data) or path.read_bytes() != data
+    except OSError:
+        return True
+
+
+def _remove_stale(folder: Path, previous: Manifest | None, files: list[FileEntry],
+                  invalidate: Callable[[], None]) -> None:
     """Files an earlier run of this batch made that this run did not (a member who left, say)."""
     if previous is None:
         return
@@ -187,6 +218,7 @@ def _remove_stale(folder: Path, previous: Manifest | None, files: list[FileEntry
     for entry in previous.files:
         for rel in (entry.path, entry.pdf):
             if rel and rel not in keep:
+                invalidate()
                 try:
                     inside(folder, rel).unlink()
                 except OSError:
@@ -215,7 +247,7 @@ def _manifest(batch: Batch, ledger_path: str | Path) -> Manifest:
                     entry.letters.append(LetterEntry(
                         member_id=member.member_id, name=member.name, honorific=member.honorific or "様",
                         delivery=member.delivery, email=member.email, file=rel, sha256=by_path[rel].sha256,
-                        pdf=by_path[rel].pdf))
+                        pdf=by_path[rel].pdf, version=store.letter_version(entry.version, by_path[rel].sha256)))
         else:
             entry.file = item.path.relative_to(batch.folder).as_posix() if item.path else ""
         meetings.append(entry)

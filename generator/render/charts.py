@@ -172,6 +172,8 @@ def upside_down_card(org: str, name: str, width_mm: float, height_mm: float, nam
     """
     from PIL import Image, ImageDraw, ImageFont
 
+    # A line break typed in a cell (Alt+Enter) would make PIL refuse to measure the text.
+    org, name = " ".join(org.split()), " ".join(name.split())
     dpi = DPI
     width, height = round(width_mm / 25.4 * dpi), round(height_mm / 25.4 * dpi)
     image = Image.new("L", (width, height), 255)
