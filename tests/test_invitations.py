@@ -451,3 +451,17 @@ def test_sendlist_prints_on_one_landscape_page_at_10pt(december, tmp_path):
     first = next(w for w in words if w[2] > no[3] and w[0].endswith("様") is False and len(w[0]) >= 2
                  and all(ord(c) > 0x2E7F for c in w[0]))
     assert first[3] - first[2] >= 9 * 1.2              # a line box of 10 pt text, not shrunk below 9 pt
+
+
+def test_a_typed_reply_deadline_too_close_to_a_late_letter_is_moved():
+    import datetime as dt
+
+    from generator.ledger.model import Info, Meeting
+    from generator.render.context import reply_date
+
+    meeting = Meeting(meeting_id="K", date=dt.date(2027, 1, 20), reply_by=dt.date(2027, 1, 8))
+    # Posted on time, the typed date stands; posted late on 1/4, it would leave 4 days: a week instead
+    # (1/11 is 成人の日, so the first office day after a week is 1/12).
+    assert reply_date(Info(), meeting) == dt.date(2027, 1, 8)
+    assert reply_date(Info(), meeting, posted=dt.date(2026, 12, 18)) == dt.date(2027, 1, 8)
+    assert reply_date(Info(), meeting, posted=dt.date(2027, 1, 4)) == dt.date(2027, 1, 12)

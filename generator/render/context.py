@@ -35,9 +35,11 @@ def reply_date(info: Info, meeting: Meeting, posted: dt.date | None = None) -> d
     answer when an office day that late still falls before the meeting, else
     the answer is due the office day before the meeting (§4.1).
     """
-    if meeting.reply_by:
+    if meeting.reply_by and (posted is None or meeting.reply_by >= posted + dt.timedelta(days=LATE_REPLY_DAYS)):
         return meeting.reply_by
-    reply = previous_business_day(meeting.date - dt.timedelta(days=info.reply_days))
+    # A typed 回答期限 set for the usual posting day would leave a letter posted
+    # later too little time: it is recomputed as for any late letter.
+    reply = meeting.reply_by or previous_business_day(meeting.date - dt.timedelta(days=info.reply_days))
     if posted is None or reply >= posted + dt.timedelta(days=LATE_REPLY_DAYS):
         return reply
     week_later = next_business_day(posted + dt.timedelta(days=LATE_REPLY_DAYS))
