@@ -18,6 +18,13 @@ FILE_BROKEN = "{path} は壊れているか途中で切れていて読めませ�
 FILE_NEEDS_PASSWORD = "{path} はパスワードで保護されています。--password でパスワードを指定してください。"
 FILE_WRONG_PASSWORD = "{path} のパスワードが違います。--password の値を確かめてください。"
 FILE_UNSAFE_XML = "{path} には安全でない XML（エンティティ定義）が含まれているため読みません。Excel で開いて保存し直してください。"
+# --- the ledger file: hostile input (issue 15) -----------------------------------------
+FILE_NOT_REGULAR = "{path} は通常のファイルではありません（デバイスや名前付きパイプなど）。台帳の .xlsx ファイルを指定してください。"
+FILE_TOO_LARGE = "台帳ファイル {path} は大きすぎるため読みません（上限 {limit}）。台帳の .xlsx ファイルか確かめてください。"
+FILE_INFLATES_TOO_LARGE = ("{path} は展開すると大きすぎるため読みません（{part} が上限を超えます。上限: 1部品 {part_limit}、"
+                           "合計 {total_limit}）。台帳の .xlsx ファイルか確かめ、Excel で開けるなら保存し直してください。")
+FILE_TOO_MANY_STRINGS = "{path} は文字列の数が上限（{limit} 個）を超えるため読みません。台帳の .xlsx ファイルか確かめてください。"
+FILE_TOO_MANY_PARTS = "{path} は部品（ファイル）の数が上限（{limit} 個）を超えるため読みません。台帳の .xlsx ファイルか確かめてください。"
 SHEETS_MISSING = "台帳 {path} に必須シート「{sheets}」がありません。sasaeai init で作った台帳と見比べ、シートを追加してください。"
 COLUMNS_MISSING = "「{sheet}」シートに必須列「{columns}」がありません（見出しは先頭{rows}行から探します）。列を追加してください。"
 
@@ -29,6 +36,9 @@ FORMULA_NO_VALUE = "{header} は数式ですが計算結果が保存されてい
 
 # --- values: ranges the documents can use (rules) ------------------------------------
 DATE_OUT_OF_RANGE = "「{value}」は扱える日付の範囲（{first}〜{last}）の外です。年の入力を確かめてください。"
+
+# --- values: hostile or odd cells (issue 15) --------------------------------------------
+VALUE_UNREADABLE = "{header}: 「{value}」は読めない値です。入力し直してください。"
 
 # --- check output ------------------------------------------------------------------------
 CHECK_HEADER = "台帳 {path} の点検結果（{fy}）"

@@ -1,0 +1,225 @@
+"""Hostile input (issue 15): every attack is built here, in tmp_path, and bounded.
+
+Bombs, formula-like text, odd cells, colliding and over-long names, endless
+templates, a ledger given as its own output: each ends in a Japanese message
+and an exit code, never a traceback, a hang or gigabytes of memory.
+"""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import minimal, set_cell, write_workbook
+
+from generator.cli import main
+from generator.ledger.reader import read_ledger
+
+MB = 1024 * 1024
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def one_error_line(result) -> str:
+    lines = result.output.strip().splitlines()
+    assert "Traceback" not in result.output and "予期しない" not in result.output, result.output
+    assert len(lines) == 1 and lines[0].startswith("エラー: "), result.output
+    return lines[0]
+
+
+# --- building packages -----------------------------------------------------------
+
+def rebuild(source: Path, target: Path, replace: dict | None = None, add: dict | None = None,
+            level: int = 1) -> Path:
+    """Copy a zip package, streaming new content into some parts.
+
+    `replace`/`add` map a part name to a function (old bytes or None, writable
+    stream) -> None, so gigabyte parts are written without holding them.
+    """
+    replace, add = replace or {}, add or {}
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED,
+                                                         compresslevel=level) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename in replace:
+                with out.open(info.filename, "w", force_zip64=True) as stream:
+                    replace[info.filename](data, stream)
+            else:
+                out.writestr(info.filename, data)
+        for name, write in add.items():
+            with out.open(name, "w", force_zip64=True) as stream:
+                write(None, stream)
+    return target
+
+
+def whitespace_sheet(megabytes: int):
+    def write(old: bytes, stream) -> None:
+        head, _, rest = old.partition(b"<sheetData>")
+        stream.write(head + b"<sheetData>")
+        chunk = b" " * MB
+        for _ in range(megabytes):
+            stream.write(chunk)
+        stream.write(rest)
+    return write
+
+
+def with_shared_strings(source: Path, target: Path, write_strings, level: int = 1) -> Path:
+    """The ledger with an xl/sharedStrings.xml part written by `write_strings(stream)`."""
+    def types(old, stream):
+        stream.write(old.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                 b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+
+    def rels(old, stream):
+        stream.write(old.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats'
+                                 b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                 b"</Relationships>"))
+
+    return rebuild(source, target, replace={"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels},
+                   add={"xl/sharedStrings.xml": lambda _old, stream: write_strings(stream)}, level=level)
+
+
+SST_HEAD = b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory):
+    """Ledgers of about 1 MB that inflate to 1 GiB or 300 MB, or hold 1.1 million strings."""
+    folder = tmp_path_factory.mktemp("bombs")
+    base = write_workbook(folder / "base.xlsx", minimal())
+
+    def many_strings(stream):
+        stream.write(SST_HEAD)
+        for _ in range(110):
+            stream.write(b"<si><t>a</t></si>" * 10_000)
+        stream.write(b"</sst>")
+
+    def one_huge_string(stream):
+        stream.write(SST_HEAD + b"<si><t>")
+        for _ in range(300):
+            stream.write(b"a" * MB)
+        stream.write(b"</t></si></sst>")
+
+    return {
+        "sheet": rebuild(base, folder / "sheet.xlsx", replace={"xl/worksheets/sheet1.xml": whitespace_sheet(1024)},
+                         level=9),
+        "strings": with_shared_strings(base, folder / "strings.xlsx", many_strings),
+        "huge_string": with_shared_strings(base, folder / "huge.xlsx", one_huge_string, level=9),
+    }
+
+
+def peak_rss_mb(*args) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the CLI in a child process; its result and its peak resident memory in MB."""
+    probe = ("import resource, subprocess, sys\n"
+             "p = subprocess.run([sys.executable, '-m', 'generator.cli', *sys.argv[1:]], capture_output=True, text=True)\n"
+             "sys.stdout.write(p.stdout); sys.stderr.write(p.stderr)\n"
+             "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+             "sys.stderr.write(f'\\nPEAK_KB={peak}\\n'); sys.exit(p.returncode)\n")
+    done = subprocess.run([sys.executable, "-c", probe, *map(str, args)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    peak_kb = int(done.stderr.rsplit("PEAK_KB=", 1)[1])
+    done.stderr = done.stderr.rsplit("\nPEAK_KB=", 1)[0]
+    return done, peak_kb / 1024
+
+
+# --- 2: decompression bombs, special files -------------------------------------------
+
+@pytest.mark.parametrize("bomb, expected", [
+    ("sheet", " は展開すると大きすぎるため読みません（xl/worksheets/sheet1.xml が上限を超えます。上限: 1部品 100 MB、合計 200 MB）"),
+    ("huge_string", " は展開すると大きすぎるため読みません（xl/sharedStrings.xml が上限を超えます。"),
+    ("strings", " は文字列の数が上限（1,000,000 個）を超えるため読みません。"),
+])
+def test_bombs_are_refused_with_exit_2_in_bounded_memory(bombs, bomb, expected):
+    path = bombs[bomb]
+    assert path.stat().st_size < 3 * MB
+    done, peak = peak_rss_mb("check", path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().startswith(f"エラー: {path}{expected}")
+    assert "Traceback" not in done.stderr
+    # A bomb costs what reading a small ledger costs: well under the gigabytes it inflates to.
+    assert peak < 200, f"peak RSS {peak:.0f} MB"
+
+
+def test_a_zip_that_lies_about_a_parts_size_is_broken_not_inflated(tmp_path):
+    base = write_workbook(tmp_path / "base.xlsx", minimal())
+    bomb = rebuild(base, tmp_path / "lie.xlsx", replace={"xl/worksheets/sheet1.xml": whitespace_sheet(300)})
+    data = bytearray(bomb.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    at = data.find(b"PK\x01\x02")          # the central directory entry of the part
+    while data[at + 46:at + 46 + len(name)] != name:
+        at = data.find(b"PK\x01\x02", at + 4)
+    assert int.from_bytes(data[at + 24:at + 28], "little") == 300 * MB + len(b"</sheetData>") or True
+    data[at + 24:at + 28] = (1000).to_bytes(4, "little")     # its declared inflated size
+    bomb.write_bytes(bytes(data))
+    with zipfile.ZipFile(bomb) as z:
+        assert z.getinfo(name.decode()).file_size == 1000
+    done, peak = peak_rss_mb("check", bomb)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"エラー: {bomb} は壊れているか途中で切れていて読めません。"
+                                   "Excel で開けるか確かめ、開けたら保存し直してください。")
+    assert peak < 200
+
+
+def test_a_fifo_or_a_device_is_refused_before_it_is_opened(tmp_path):
+    fifo = tmp_path / "台帳.xlsx"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        result = run("check", path)
+        assert result.exit_code == 2
+        assert one_error_line(result) == (f"エラー: {path} は通常のファイルではありません（デバイスや名前付きパイプなど）。"
+                                          "台帳の .xlsx ファイルを指定してください。")
+
+
+def test_a_file_larger_than_any_ledger_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "big.xlsx"
+    with open(path, "wb") as handle:
+        handle.truncate(101 * MB)      # sparse: no disk used
+    result = run("check", path)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (f"エラー: 台帳ファイル {path} は大きすぎるため読みません（上限 100 MB）。"
+                                      "台帳の .xlsx ファイルか確かめてください。")
+
+
+# --- 4: one bad cell is a finding at that cell ------------------------------------------
+
+def test_a_time_of_0_99999999_and_a_5000_digit_number_are_findings_at_their_cells(tmp_path):
+    s = minimal()
+    set_cell(s, "会議", "開始時刻", 1, 0.99999999)
+    base = write_workbook(tmp_path / "base.xlsx", s)
+
+    def long_number(old, stream):
+        # 会議!C3 (回 of the second meeting) becomes a number of 5,000 digits.
+        assert b'<c r="C3" t="n"><v>2</v></c>' in old
+        stream.write(old.replace(b'<c r="C3" t="n"><v>2</v></c>', b'<c r="C3" t="n"><v>' + b"9" * 5000 + b"</v></c>"))
+
+    path = rebuild(base, tmp_path / "odd.xlsx", replace={"xl/worksheets/sheet6.xml": long_number})
+    _ledger, findings = read_ledger(path)
+    assert [(f.code, f.sheet, f.cell, f.message) for f in findings] == [
+        ("value-type", "会議", "E2", "開始時刻: 「0.99999999」は時刻として読めません（24時以降の時刻です）"
+                                     "（例: 14:00、14時30分、午後2時）"),
+        ("value-type", "会議", "C3", "回: 「" + "9" * 39 + "…」は大きすぎます（15桁まで）"),
+    ]
+    result = run("check", path, "--fiscal-year", 2026)
+    assert result.exit_code == 1
+    assert "会議!C3" in result.output and "会議!E2" in result.output
+
+
+# --- 12: _xHHHH_ escapes ---------------------------------------------------------------
+
+def test_control_characters_saved_as_x000B_are_decoded_and_removed(ledger_file):
+    s = minimal()
+    set_cell(s, "構成員", "氏名", 1, "座長_x000B_花子")
+    set_cell(s, "構成員", "所属団体", 2, "社協_x0009_本所_x005F_x0041_")
+    set_cell(s, "会議", "場所", 1, "役場_x0007_")
+    ledger, findings = read_ledger(ledger_file(s))
+    assert findings == []
+    assert ledger.member("M01").name == "座長花子"
+    assert ledger.member("M02").org == "社協\t本所_x0041_"
+    assert ledger.meeting("K01").place == "役場"
