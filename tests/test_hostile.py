@@ -223,3 +223,78 @@ def test_control_characters_saved_as_x000B_are_decoded_and_removed(ledger_file):
     assert ledger.member("M01").name == "座長花子"
     assert ledger.member("M02").org == "社協\t本所_x0041_"
     assert ledger.meeting("K01").place == "役場"
+
+
+# --- 1: formula-like text stays text in every xlsx ---------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example/","x")', "=2*3", "+1+2", "-3+4", "@SUM(1,2)", "=cmd|' /C calc'!A0"]
+
+
+def formula_ledger() -> dict:
+    s = minimal()
+    set_cell(s, "圏域", "圏域名", 1, FORMULAS[1])
+    set_cell(s, "圏域", "圏域名", 2, FORMULAS[2])
+    set_cell(s, "協議体", "名称", 1, FORMULAS[0])
+    set_cell(s, "協議体", "名称", 2, FORMULAS[5])
+    set_cell(s, "協議体", "事務局", 1, FORMULAS[3])
+    for row in range(1, 9):
+        set_cell(s, "構成員", "氏名", row, FORMULAS[row % len(FORMULAS)])
+        set_cell(s, "構成員", "所属団体", row, FORMULAS[(row + 1) % len(FORMULAS)])
+    set_cell(s, "構成員", "住所1", 2, FORMULAS[4])
+    for row in range(1, 7):
+        set_cell(s, "会議", "場所", row, FORMULAS[row % len(FORMULAS)])
+        set_cell(s, "会議", "議題", row, FORMULAS[(row + 2) % len(FORMULAS)])
+    s["住民主体の活動"] = [["活動ID", "名称", "種類", "圏域ID", "年間実施回数", "平均参加者数"],
+                        ["T1", FORMULAS[0], "サロン", "A1", 12, 10], ["T2", FORMULAS[4], "通いの場", "A1", 40, 8]]
+    s["地域課題・資源"] = [["課題ID", "圏域ID", "区分", "内容", "段階"], ["I1", "A1", "地域課題", FORMULAS[1], "②アイデア"]]
+    s["目標"] = [["年度", "目標", "指標", "目標値", "実績値"], [2026, FORMULAS[2], FORMULAS[3], "=1", "@x"]]
+    return s
+
+
+def as_text(wb) -> None:
+    """Store '=...' values as text, the way a user types them with a leading apostrophe."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.data_type == "f":
+                    cell.data_type = "s"
+
+
+def written_formulas(path: Path) -> list[str]:
+    """Cells of an xlsx that hold a formula: by the raw XML and by openpyxl."""
+    found = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and (b"<f>" in z.read(name) or b"<f " in z.read(name)):
+                found.append(f"{path.name}:{name}")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            found += [f"{path.name}:{ws.title}!{c.coordinate}" for c in row if c.data_type == "f"]
+    return found
+
+
+def test_every_xlsx_output_holds_formula_like_text_as_text(ledger_file, tmp_path):
+    path = ledger_file(formula_ledger(), setup=as_text)
+    assert run("check", path, "--fiscal-year", 2026).exit_code == 0
+    out = tmp_path / "out"
+    assert run("invitations", path, "--month", "2026-07", "--out", out).exit_code == 0
+    assert run("annual", path, "--fiscal-year", 2026, "--out", out).exit_code == 0
+    assert run("monthly", path, "--month", "2026-06", "--out", out, "--annual").exit_code == 0
+    assert run("init", out / "blank.xlsx").exit_code == 0
+    books = sorted(out.rglob("*.xlsx"))
+    names = {p.name for p in books}
+    assert {"送付リスト.xlsx", "年次集計_2026.xlsx", "blank.xlsx"} <= names
+    assert len(books) >= 6
+    assert [f for book in books for f in written_formulas(book)] == []
+    # The text is there, unchanged, and marked so that re-typing it in Excel keeps it text.
+    sendlist = openpyxl.load_workbook(next(p for p in books if p.name == "送付リスト.xlsx")).active
+    texts = [c.value for row in sendlist.iter_rows(min_row=4) for c in row if isinstance(c.value, str)]
+    assert set(FORMULAS) & set(t.split(" ")[0] for t in texts)
+    for row in sendlist.iter_rows(min_row=4):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                assert cell.data_type == "s" and cell.quotePrefix
+    summary = openpyxl.load_workbook(next(p for p in books if p.name == "年次集計_2026.xlsx"))
+    values = {c.value for ws in summary.worksheets for row in ws.iter_rows() for c in row}
+    assert {FORMULAS[0], FORMULAS[1], FORMULAS[5]} <= values

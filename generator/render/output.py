@@ -75,10 +75,36 @@ def normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+# Text starting with one of these is a formula when typed into Excel.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _text_stays_text(wb) -> None:
+    """Make every text cell of every sheet plain text, never a formula.
+
+    openpyxl turns any string starting with '=' into a formula, so a ledger
+    value such as =HYPERLINK(...) would run in Excel. Text that Excel would
+    read as a formula when re-typed also gets Excel's own quote prefix (the
+    hidden apostrophe), so editing the cell keeps it text.
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if value.__class__ is str and value.startswith(_FORMULA_START):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
 def workbook_bytes(wb) -> bytes:
-    """Serialise an openpyxl workbook with fixed properties and zip times (byte-identical reruns)."""
+    """Serialise an openpyxl workbook with fixed properties and zip times (byte-identical reruns).
+
+    Every xlsx the tool writes goes through here, so this is where text is
+    made to stay text (no cell is ever a formula).
+    """
     import datetime as dt
 
+    _text_stays_text(wb)
     stamp = dt.datetime(*FIXED_ZIP_TIME)
     wb.properties.creator = "sasaeai"
     wb.properties.created = stamp
