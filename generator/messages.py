@@ -59,6 +59,11 @@ INIT_EXISTS = "{path} は既にあります。上書きする場合は --force �
 INIT_DONE = "空の台帳を作りました: {path}"
 INIT_CANNOT_WRITE = "{path} に書き込めません（{error}）。"
 
+# --- output: names and places (issue 15) -------------------------------------------------
+OUTPUT_NAME_CLASH = ("「{first}」と「{second}」は大文字・小文字だけが違うため、Windows では同じファイルになります"
+                     "（{folder}）。何も書き出していません。台帳の会議IDなどを区別できるものに変えてください。")
+OUTPUT_NAME_TWICE = "「{name}」を2回作ることになります（{folder}）。何も書き出していません。台帳の会議IDの重複を直してください。"
+
 # --- templates ---------------------------------------------------------------------------------
 TEMPLATE_NOT_FOUND = "テンプレート {path} が見つかりません。"
 TEMPLATE_NOT_DOCX = "テンプレート {path} は Word 文書 (.docx) ではありません。"

@@ -29,6 +29,7 @@ from .japanese import fiscal_year_era, fiscal_year_of, fiscal_year_range, format
 from .ledger.findings import Report
 from .ledger.values import ValueProblem, parse_date
 from .render.context import meeting_title
+from .render.output import ensure_distinct
 
 Progress = Callable[[int], None]
 
@@ -90,6 +91,7 @@ def make_invitations(ledger_path: str | Path, out_dir: str | Path, *, meeting_id
     if not meetings:
         return run
     plans = [plan_meeting(ledger, report, m) for m in meetings]
+    ensure_distinct([p.folder for p in plans if not p.skip_reason], out_dir)
     templates = Templates(templates_dir)
     on_total(sum(len(p.recipients) for p in plans if not p.skip_reason))
     for plan in plans:

@@ -7,6 +7,7 @@ and an exit code, never a traceback, a hang or gigabytes of memory.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import minimal, set_cell, write_workbook
+from conftest import D, minimal, set_cell, write_workbook
 
 from generator.cli import main
 from generator.ledger.reader import read_ledger
@@ -298,3 +299,108 @@ def test_every_xlsx_output_holds_formula_like_text_as_text(ledger_file, tmp_path
     summary = openpyxl.load_workbook(next(p for p in books if p.name == "年次集計_2026.xlsx"))
     values = {c.value for ws in summary.worksheets for row in ws.iter_rows() for c in row}
     assert {FORMULAS[0], FORMULAS[1], FORMULAS[5]} <= values
+
+
+# --- 5, 6, 10: file names ------------------------------------------------------------------
+
+WINDOWS_OUT = "C:\\Users\\yamada.taro\\Documents\\出力\\"
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def assert_windows_safe(out: Path) -> list[Path]:
+    """Every name under out fits Linux's 255 bytes and Windows' rules, and the whole path fits 260."""
+    paths = sorted(out.rglob("*"))
+    for path in paths:
+        name = path.name
+        assert len(name.encode("utf-8")) <= 255 and utf16_units(name) <= 255, name
+        assert not name.startswith(".") and not name.endswith((".", " ")), name
+        windows = WINDOWS_OUT + str(path.relative_to(out)).replace("/", "\\")
+        assert utf16_units(windows) < 260, windows
+    return paths
+
+
+def test_names_of_70_four_byte_characters_give_every_letter_within_byte_and_windows_limits(ledger_file, tmp_path):
+    s = minimal()
+    set_cell(s, "協議体", "名称", 1, "𠮷" * 70)
+    for row in range(1, 5):
+        set_cell(s, "構成員", "氏名", row, "𠀋" * 69 + str(row))
+    out = tmp_path / "out"
+    result = run("invitations", ledger_file(s), "--meeting", "K01", "--out", out)
+    assert result.exit_code == 0, result.output
+    paths = assert_windows_safe(out)
+    folder = next(p for p in paths if p.parent == out)
+    letters = sorted((folder / "通知").iterdir())
+    assert len(letters) == 3          # 手渡し, 郵送, メール; M04 takes none
+    assert len({p.name for p in letters}) == 3
+    assert {p.name for p in folder.iterdir()} == {"通知", "印刷用_通知一式.docx", "宛名ラベル.docx", "送付リスト.xlsx"}
+    batch = tmp_path / "batch"
+    result = run("monthly", ledger_file(s), "--month", "2026-05", "--out", batch)
+    assert result.exit_code == 0, result.output
+    assert (batch / "2026-05" / "manifest.json").exists()
+    assert_windows_safe(batch)
+
+
+def two_meetings_named(first: str, second: str) -> dict:
+    s = minimal()
+    s["会議"].append([first, "C0", 4, D(2026, 12, 16), "14:00", "16:00", "役場", "議題1", "座長", None])
+    s["会議"].append([second, "C0", 4, D(2026, 12, 17), "10:00", "11:30", "公民館", "議題2", "座長", None])
+    return s
+
+
+def test_meeting_ids_differing_in_unsafe_characters_get_their_own_folders(ledger_file, tmp_path):
+    path = ledger_file(two_meetings_named("C0/06", "C0:06"))
+    assert run("invitations", path, "--month", "2026-12", "--out", tmp_path / "inv").exit_code == 0
+    folders = sorted(p.name for p in (tmp_path / "inv").iterdir())
+    assert len(folders) == 2 and all(f.startswith("C0_06_町の会議_第4回~") for f in folders)
+    assert run("monthly", path, "--month", "2026-11", "--out", tmp_path / "b").exit_code == 0
+    manifest = json.loads((tmp_path / "b" / "2026-11" / "manifest.json").read_text(encoding="utf-8"))
+    files = [f["path"] for f in manifest["files"]]
+    assert len(files) == len(set(files))
+    by_meeting = {m["meeting_id"]: {letter["file"].split("/")[1] for letter in m["letters"]}
+                  for m in manifest["meetings"] if m["kind"] == "invitation"}
+    assert set(by_meeting) == {"C0/06", "C0:06"}
+    assert by_meeting["C0/06"].isdisjoint(by_meeting["C0:06"])
+
+
+def test_meeting_ids_differing_only_in_case_stop_before_anything_is_written(ledger_file, tmp_path):
+    path = ledger_file(two_meetings_named("K21", "k21"))
+    out = tmp_path / "out"
+    result = run("invitations", path, "--month", "2026-12", "--out", out)
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert line == (f"エラー: 「K21_町の会議_第4回」と「k21_町の会議_第4回」は大文字・小文字だけが違うため、Windows では"
+                    f"同じファイルになります（{out}）。何も書き出していません。台帳の会議IDなどを区別できるものに変えてください。")
+    assert not out.exists() or not any(out.rglob("*.docx"))
+    result = run("monthly", path, "--month", "2026-11", "--out", out)
+    assert result.exit_code == 2 and "Windows では同じファイルになります" in one_error_line(result)
+    assert not any(out.rglob("*.docx")) and not any(out.rglob("manifest.json"))
+
+
+def test_leading_dots_and_tmp_names_make_no_hidden_folder_and_survive_a_rerun(ledger_file, tmp_path):
+    s = two_meetings_named(".K21", "K22")
+    set_cell(s, "協議体", "名称", 1, "町の会議.tmp")
+    path = ledger_file(s)
+    assert run("monthly", path, "--month", "2026-11", "--out", tmp_path).exit_code == 0
+    letters = tmp_path / "2026-11" / "開催通知"
+    names = sorted(p.name for p in letters.iterdir())
+    assert len(names) == 2 and not any(n.startswith(".") for n in names)
+    assert any(n.startswith("_K21_町の会議.tmp_第4回~") for n in names)
+    assert "K22_町の会議.tmp_第4回" in names
+    before = {p: p.stat().st_mtime_ns for p in letters.rglob("*")}
+    assert run("monthly", path, "--month", "2026-11", "--out", tmp_path).exit_code == 0
+    assert {p: p.stat().st_mtime_ns for p in letters.rglob("*")} == before
+
+
+def test_invitations_clean_the_temp_files_a_killed_run_left(ledger_file, tmp_path):
+    path = ledger_file()
+    out = tmp_path / "out"
+    assert run("invitations", path, "--meeting", "K01", "--out", out).exit_code == 0
+    letters = next(out.iterdir()) / "通知"
+    stale = letters / ".001_M01_座長 花子.docx.k1ll3d00.sasaeai.tmp"
+    stale.write_bytes(b"half a letter")
+    assert run("invitations", path, "--meeting", "K01", "--out", out).exit_code == 0
+    assert not stale.exists()
+    assert all(not p.name.startswith(".") for p in out.rglob("*"))

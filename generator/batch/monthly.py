@@ -28,7 +28,7 @@ from ..ledger.check import load_and_check
 from ..ledger.model import Ledger, Meeting
 from ..ledger.findings import Report
 from ..render.context import meeting_title
-from ..render.output import atomic_write, inside, remove_temp_files, write_if_changed
+from ..render.output import atomic_write, ensure_distinct, inside, remove_temp_files, write_if_changed
 from . import store
 from .store import FileEntry, LetterEntry, Manifest, MeetingEntry
 
@@ -120,6 +120,10 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
                      this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today())
     batch = Batch(month, folder, ledger, report)
     batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
+    # Names that would be one file on Windows stop the batch before anything is written.
+    for doc in DOCUMENT_TYPES:
+        ensure_distinct([name for item in batch.items if item.kind == doc.key
+                         for name in doc.planned_names(ledger, item)], folder / doc.folder)
     on_total(sum(document_type(i.kind).progress_units(i) for i in batch.items))
 
     written: list[Path] = []

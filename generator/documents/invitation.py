@@ -24,7 +24,7 @@ from ..errors import UsageError
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
 from ..ledger.model import Council, Ledger, Meeting, Member
-from ..render.output import workbook_bytes, atomic_write, inside, safe_filename
+from ..render.output import workbook_bytes, atomic_write, inside, remove_temp_files, safe_filename
 from .base import (MAILED, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
                    load_template)
 
@@ -155,6 +155,7 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
         return result
     folder = inside(out_dir, plan.folder)
     result.folder = folder
+    remove_temp_files(folder)     # left by a run killed mid-write
 
     def put(path: Path, data: bytes, kind: str) -> Path:
         result.written += bool(save(path, data))
@@ -365,6 +366,9 @@ class Invitations(DocumentType):
 
     def progress_units(self, item: Item) -> int:
         return 0 if item.plan.skip_reason else len(item.plan.recipients)
+
+    def planned_names(self, ledger: Ledger, item: Item) -> list[str]:
+        return [] if item.plan.skip_reason else [item.plan.folder]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         from ..render.output import inside

@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import messages
 from ..errors import UsageError
 from ..render.engine import CompiledTemplate
-from ..render.output import atomic_write
+from ..render.output import atomic_write, remove_temp_files
 from .base import default_template_bytes, load_template
 from .registry import all_templates
 

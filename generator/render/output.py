@@ -1,15 +1,23 @@
 """Writing output files: atomically, and the same bytes for the same input."""
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
+import unicodedata
 import tempfile
 import zipfile
 from pathlib import Path
 
 from .. import messages
 from ..errors import OutputError
+
+# Temporary files are named .<target>.<random>.sasaeai.tmp: specific enough that
+# the clean-up after a killed run can never match a folder made from ledger text.
+TEMP_SUFFIX = ".sasaeai.tmp"
+TEMP_PATTERN = f".*{TEMP_SUFFIX}"
+PDF_STAGING_PATTERN = ".pdf-*.tmp"     # batch/pdf.py's staging folders
 
 # Zip entries carry a timestamp; a fixed one makes reruns byte-identical.
 FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -25,7 +33,7 @@ def atomic_write(path: str | Path, data: bytes) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(messages.INIT_CANNOT_WRITE.format(path=path, error=exc.strerror)) from exc
     try:
@@ -116,25 +124,81 @@ def workbook_bytes(wb) -> bytes:
 
 
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?$", re.I)
+_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9\u00b9\u00b2\u00b3]|LPT[0-9\u00b9\u00b2\u00b3]|CONIN\$|CONOUT\$)"
+                       r"\s*(\..*)?$", re.I)
+
+# A name made from ledger text is at most this long (Windows counts UTF-16
+# units; Linux and macOS count UTF-8 bytes, 255 per component). 60 units keep
+# C:\Users\<name>\Documents\出力\2026-12\開催通知\<meeting>\通知\<letter>.docx
+# near 180 characters, well under Windows' 260; 200 bytes leave room for a
+# suffix such as .docx and for the temporary name atomic_write adds (about 16).
+NAME_UNITS = 60
+NAME_BYTES = 200
+_HASH_LENGTH = 6
 
 
-def safe_filename(text: str, max_length: int = 80) -> str:
+def _units(ch: str) -> int:
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def _cut(name: str, units: int, size: int) -> str:
+    """The longest head of name within `units` UTF-16 units and `size` UTF-8 bytes."""
+    used_units = used_bytes = 0
+    for index, ch in enumerate(name):
+        used_units += _units(ch)
+        used_bytes += len(ch.encode("utf-8", "surrogatepass"))
+        if used_units > units or used_bytes > size:
+            return name[:index]
+    return name
+
+
+def safe_filename(text: str, max_length: int = NAME_UNITS) -> str:
     """A file or folder name from user text that Windows accepts and that cannot leave its folder.
 
     Path separators, reserved characters and control characters become '_';
-    trailing dots and spaces (which Windows drops) go; reserved device names
-    (CON, NUL, COM1 …) get a leading '_'; '.' and '..' cannot result.
+    trailing dots and spaces (which Windows drops) go; leading dots (hidden
+    files, and our own temporary names) become '_'; reserved device names
+    (CON, NUL, COM1 …) get a leading '_'. The result has at most
+    `max_length` UTF-16 units and NAME_BYTES UTF-8 bytes. When any of this
+    changed the text, a short hash of the original is appended, so two
+    texts that differ only in what a file name cannot hold (C0/06, C0:06)
+    never share a name.
     """
-    name = _UNSAFE_NAME.sub("_", text).strip().rstrip(". ")
-    name = re.sub(r"\s+", " ", name)
-    if len(name) > max_length:
-        name = name[:max_length].rstrip(". ")
-    if not name or set(name) <= {"."}:
+    name = _UNSAFE_NAME.sub("_", text)
+    name = re.sub(r"\s+", " ", name).strip().rstrip(". ")
+    name = re.sub(r"^\.+", lambda m: "_" * len(m.group(0)), name)
+    if not name:
         name = "_"
     if _RESERVED.match(name):
         name = "_" + name
-    return name
+    limit = min(max_length, NAME_UNITS)
+    fits = _cut(name, limit, NAME_BYTES) == name
+    if name == text and fits:
+        return name
+    tag = "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_LENGTH]
+    head = _cut(name, limit - len(tag), NAME_BYTES - len(tag)).rstrip(". ")
+    return (head or "_") + tag
+
+
+def name_key(name: str) -> str:
+    """How Windows and macOS compare file names: case-insensitive, Unicode-normalised."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def ensure_distinct(names: list[str], where: str | Path = "") -> None:
+    """Refuse, before anything is written, names that would be one file on Windows or macOS.
+
+    safe_filename keeps apart texts that differ in characters a name cannot
+    hold; what is left is text that differs only in case (K01, k01).
+    """
+    seen: dict[str, str] = {}
+    for name in names:
+        key = name_key(name)
+        if key in seen and seen[key] != name:
+            raise OutputError(messages.OUTPUT_NAME_CLASH.format(first=seen[key], second=name, folder=where))
+        if key in seen:
+            raise OutputError(messages.OUTPUT_NAME_TWICE.format(name=name, folder=where))
+        seen[key] = name
 
 
 def inside(folder: str | Path, *parts: str) -> Path:
@@ -158,17 +222,23 @@ def write_if_changed(path: str | Path, data: bytes) -> bool:
     return True
 
 
-TEMP_PATTERN = ".*.tmp"
+def remove_temp_files(folder: str | Path, recursive: bool = True) -> int:
+    """Delete temporary files a killed run left behind (they were never renamed into place).
 
-
-def remove_temp_files(folder: str | Path) -> int:
-    """Delete temporary files a killed run left behind (they were never renamed into place)."""
+    Only our own names match: a leading dot (which safe_filename never
+    produces from ledger text) and TEMP_SUFFIX, or the PDF staging folders.
+    """
     import shutil
 
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    find = folder.rglob if recursive else folder.glob
     count = 0
-    for stale in sorted(Path(folder).rglob(TEMP_PATTERN), reverse=True):
+    stale_paths = {p for pattern in (TEMP_PATTERN, PDF_STAGING_PATTERN) for p in find(pattern)}
+    for stale in sorted(stale_paths, reverse=True):
         try:
-            if stale.is_dir():
+            if stale.is_dir() and not stale.is_symlink():
                 shutil.rmtree(stale)
             else:
                 stale.unlink()
