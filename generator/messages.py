@@ -62,6 +62,21 @@ INIT_CANNOT_WRITE = "{path} に書き込めません（{error}）。"
 # --- output: names and places (issue 15) -------------------------------------------------
 OUTPUT_NAME_CLASH = ("「{first}」と「{second}」は大文字・小文字だけが違うため、Windows では同じファイルになります"
                      "（{folder}）。何も書き出していません。台帳の会議IDなどを区別できるものに変えてください。")
+OUTPUT_NOT_FOLDER = "出力先 {path} はファイルです。出力先にはフォルダを指定してください。"
+OUTPUT_FILE_IN_PATH = "出力先 {path} を作れません。途中の {blocker} がフォルダではなくファイルです。"
+OUTPUT_CANNOT_WRITE = "出力先 {path} に書き込めません（{reason}）。別のフォルダを指定するか、権限を確かめてください。"
+OUTPUT_IS_LEDGER = "{path} は読み込んだ台帳そのものです。台帳は上書きしません。--out には台帳のないフォルダを指定してください。"
+OS_FAILED = "{path} を読み書きできませんでした（{reason}）。"
+OS_NO_PERMISSION = "権限がありません"
+OS_READ_ONLY = "読み取り専用の場所です"
+OS_NO_SPACE = "空き容量が足りません"
+OS_NOT_DIR = "途中にフォルダではないファイルがあります"
+OS_NO_SUCH_PLACE = "その場所がありません"
+OS_IS_DIR = "フォルダです"
+OS_NAME_TOO_LONG = "名前が長すぎます"
+OS_IO_ERROR = "装置の読み書きでエラーが起きました"
+OS_EXISTS = "同じ名前のものが既にあります"
+MONTH_RANGE = "--month の年は {low}〜{high} の範囲で指定してください。指定された値: {value}"
 OUTPUT_NAME_TWICE = "「{name}」を2回作ることになります（{folder}）。何も書き出していません。台帳の会議IDの重複を直してください。"
 
 # --- templates ---------------------------------------------------------------------------------

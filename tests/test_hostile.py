@@ -404,3 +404,69 @@ def test_invitations_clean_the_temp_files_a_killed_run_left(ledger_file, tmp_pat
     assert run("invitations", path, "--meeting", "K01", "--out", out).exit_code == 0
     assert not stale.exists()
     assert all(not p.name.startswith(".") for p in out.rglob("*"))
+
+
+# --- 9: the ledger is never an output -----------------------------------------------------
+
+def test_annual_refuses_to_write_over_the_ledger_it_read(ledger_file, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    ledger = ledger_file(name="x.xlsx")
+    target = out / "年次集計_2026.xlsx"
+    target.write_bytes(ledger.read_bytes())
+    before = target.read_bytes()
+    result = run("annual", target, "--fiscal-year", 2026, "--out", out)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (f"エラー: {target} は読み込んだ台帳そのものです。台帳は上書きしません。"
+                                      "--out には台帳のないフォルダを指定してください。")
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["年次集計_2026.xlsx"]     # not half a report either
+    # The same file under another name (a hard link) is the same ledger.
+    other = tmp_path / "other"
+    other.mkdir()
+    os.link(target, other / "年次集計_2026.xlsx")
+    result = run("annual", target, "--fiscal-year", 2026, "--out", other)
+    assert result.exit_code == 2 and "読み込んだ台帳そのもの" in one_error_line(result)
+    assert target.read_bytes() == before
+
+
+# --- 11: ordinary errors get their own Japanese message ----------------------------------------
+
+def test_output_folder_problems_are_japanese_with_exit_2(ledger_file, tmp_path):
+    ledger = ledger_file()
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    cases = [
+        (("invitations", ledger, "--meeting", "K01", "--out", a_file),
+         f"エラー: 出力先 {a_file} はファイルです。出力先にはフォルダを指定してください。"),
+        (("monthly", ledger, "--month", "2026-05", "--out", a_file / "sub"),
+         f"エラー: 出力先 {a_file / 'sub'} を作れません。途中の {a_file} がフォルダではなくファイルです。"),
+        (("minutes", ledger, "--meeting", "K01", "--out", a_file / "sub"),
+         f"エラー: 出力先 {a_file / 'sub'} を作れません。途中の {a_file} がフォルダではなくファイルです。"),
+        (("annual", ledger, "--fiscal-year", 2026, "--out", a_file),
+         f"エラー: 出力先 {a_file} はファイルです。出力先にはフォルダを指定してください。"),
+        (("templates", "export", a_file / "t"),
+         f"エラー: 出力先 {a_file / 't'} を作れません。途中の {a_file} がフォルダではなくファイルです。"),
+        (("templates", "export", "/proc/sasaeai-templates"),
+         "エラー: 出力先 /proc/sasaeai-templates に書き込めません（その場所がありません）。"
+         "別のフォルダを指定するか、権限を確かめてください。"),
+        (("monthly", ledger, "--month", "9999-12", "--out", tmp_path / "o"),
+         "エラー: --month の年は 1989〜2200 の範囲で指定してください。指定された値: 9999-12"),
+        (("invitations", ledger, "--month", "0000-12", "--out", tmp_path / "o"),
+         "エラー: --month の年は 1989〜2200 の範囲で指定してください。指定された値: 0000-12"),
+    ]
+    for args, expected in cases:
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert one_error_line(result) == expected, args
+
+
+def test_an_unreadable_ledger_is_said_in_japanese(tmp_path):
+    folder = tmp_path / "台帳フォルダ"
+    folder.mkdir()
+    result = run("check", "/proc/self/mem")
+    assert result.exit_code == 2
+    assert one_error_line(result) == "エラー: 台帳ファイル /proc/self/mem を読めませんでした（装置の読み書きでエラーが起きました）。"
+    result = run("invitations", folder, "--meeting", "K01", "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"エラー: {folder} はフォルダです。台帳の .xlsx ファイルを指定してください。"

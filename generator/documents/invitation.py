@@ -90,10 +90,17 @@ def select_meetings(ledger: Ledger, meeting_id: str | None = None, month: str | 
     return sorted(chosen, key=lambda m: (m.date, m.start or dt.time(0), m.row))
 
 
+# The years --fiscal-year accepts: 平成 onwards, and far enough ahead that the
+# month after (and its fiscal year) is still a date.
+MONTH_YEARS = (1989, 2200)
+
+
 def parse_month(text: str | None) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", (text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(messages.MONTH_FORMAT.format(value=text))
+    if not MONTH_YEARS[0] <= int(match.group(1)) <= MONTH_YEARS[1]:
+        raise UsageError(messages.MONTH_RANGE.format(low=MONTH_YEARS[0], high=MONTH_YEARS[1], value=text))
     return int(match.group(1)), int(match.group(2))
 
 

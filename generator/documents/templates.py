@@ -12,7 +12,7 @@ from pathlib import Path
 from .. import messages
 from ..errors import UsageError
 from ..render.engine import CompiledTemplate
-from ..render.output import atomic_write, remove_temp_files
+from ..render.output import atomic_write, make_out_folder, remove_temp_files
 from .base import default_template_bytes, load_template
 from .registry import all_templates
 
@@ -23,8 +23,8 @@ TEXT_TEMPLATES = (MAIL_TEMPLATE,)
 
 def export(dest: str | Path, force: bool = False) -> list[Path]:
     """Copy the default templates into dest for editing (Word files, and the e-mail text)."""
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
+    dest = make_out_folder(dest)
+    remove_temp_files(dest, recursive=False)
     names = [template.filename for _, template in all_templates()] + list(TEXT_TEMPLATES)
     written = []
     for filename in names:

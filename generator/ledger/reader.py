@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import messages, safezip
 
 from . import schema
-from ..errors import LedgerError
+from ..errors import LedgerError, os_reason
 from .findings import Finding, finding
 from .model import RECORD_TYPES, Info, Ledger
 from .values import ValueProblem, clean_text, header_key, parse, show
@@ -89,7 +89,7 @@ def _read_regular_file(path: Path, name: str, limit: int) -> bytes:
     except PermissionError:
         raise LedgerError("file-unreadable", messages.FILE_NO_PERMISSION.format(path=name)) from None
     except OSError as exc:
-        raise LedgerError("file-unreadable", messages.FILE_OS_ERROR.format(path=name, error=exc.strerror)) from exc
+        raise LedgerError("file-unreadable", messages.FILE_OS_ERROR.format(path=name, error=os_reason(exc))) from exc
     if len(data) > limit:   # grew while we read it
         raise LedgerError("file-unreadable", messages.FILE_TOO_LARGE.format(
             path=name, limit=safezip.human_size(limit)))

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from .. import messages
-from ..errors import OutputError
+from ..errors import OutputError, os_reason
 
 # Temporary files are named .<target>.<random>.sasaeai.tmp: specific enough that
 # the clean-up after a killed run can never match a folder made from ledger text.
@@ -31,21 +31,78 @@ def atomic_write(path: str | Path, data: bytes) -> None:
     thousand-letter batch, and a rerun remakes whatever a power cut lost.
     """
     path = Path(path)
+    refuse_input(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
-        raise OutputError(messages.INIT_CANNOT_WRITE.format(path=path, error=exc.strerror)) from exc
+        raise OutputError(messages.INIT_CANNOT_WRITE.format(path=path, error=os_reason(exc))) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         _remove_quietly(tmp)
-        raise OutputError(messages.INIT_CANNOT_WRITE.format(path=path, error=exc.strerror)) from exc
+        raise OutputError(messages.INIT_CANNOT_WRITE.format(path=path, error=os_reason(exc))) from exc
     except BaseException:
         _remove_quietly(tmp)
         raise
+
+
+# --- where output may go -----------------------------------------------------------
+
+def check_out_folder(folder: str | Path) -> Path:
+    """Refuse an output folder that is a file, sits below a file, or cannot be written, before any work."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(messages.OUTPUT_NOT_FOLDER.format(path=folder))
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise OutputError(messages.OUTPUT_FILE_IN_PATH.format(path=folder, blocker=existing))
+    if existing.exists() and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(messages.OUTPUT_CANNOT_WRITE.format(path=folder, reason=messages.OS_NO_PERMISSION))
+    return folder
+
+
+def make_out_folder(folder: str | Path) -> Path:
+    """Create an output folder (and its parents), with a Japanese error when it cannot be."""
+    folder = check_out_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(messages.OUTPUT_CANNOT_WRITE.format(path=folder, reason=os_reason(exc))) from exc
+    return folder
+
+
+# The ledgers this process read. No output may land on one of them: `annual
+# out/年次集計_2026.xlsx --out out` would otherwise replace the ledger it read.
+_INPUTS: set[tuple[str, int, int]] = set()
+
+
+def protect_input(path: str | Path) -> None:
+    """Remember a file that was read as input, so that no writer ever replaces it."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    _INPUTS.add((os.path.normcase(str(Path(path).resolve())), info.st_dev, info.st_ino))
+
+
+def refuse_input(path: str | Path) -> None:
+    """Raise OutputError when writing `path` would replace an input ledger (same path, or same file by inode)."""
+    if not _INPUTS:
+        return
+    resolved = os.path.normcase(str(Path(path).resolve()))
+    try:
+        info = os.stat(path)
+        same = (info.st_dev, info.st_ino)
+    except OSError:
+        same = None
+    for name, dev, ino in _INPUTS:
+        if resolved == name or same == (dev, ino):
+            raise OutputError(messages.OUTPUT_IS_LEDGER.format(path=path))
 
 
 def _remove_quietly(path: str) -> None:
