@@ -86,6 +86,19 @@ TEMPLATE_SYNTAX = "テンプレート {path}（{part}）のタグに誤りがあ
 TEMPLATE_UNDEFINED = "テンプレート {path} で使われている変数がありません: {error}。sasaeai templates check で使える変数を確認してください。"
 TEMPLATE_RENDER = "テンプレート {path} を差し込みできませんでした: {error}"
 
+# --- templates: limits (issue 15) ----------------------------------------------------------
+TEMPLATE_LIMIT = "テンプレート {path} は上限を超えたため差し込みを止めました: {error}。タグ（繰り返しや計算）を見直してください。"
+TEMPLATE_LIMIT_RANGE = "range() は {limit} 件までです"
+TEMPLATE_LIMIT_LOOPS = "繰り返しは1文書 {limit} 回までです"
+TEMPLATE_LIMIT_NUMBER = "計算や関数に使える数は {limit} までです"
+TEMPLATE_LIMIT_TEXT = "作れる文字列・一覧は {limit} 文字（件）までです"
+TEMPLATE_LIMIT_OUTPUT = "1文書の出力は {limit} までです"
+TEMPLATE_LIMIT_TIME = "1文書の差し込みは {seconds} 秒までです"
+TEMPLATE_LIMIT_DEPTH = "入れ子が深すぎます"
+TEMPLATE_LIMIT_MEMORY = "メモリが足りません"
+TEMPLATE_NO_INCLUDE = "include・import・extends は使えません（テンプレートは1ファイルで完結させてください）"
+TEMPLATE_TOO_LARGE = "テンプレート {path} は大きすぎるため読みません（{part} が上限 {limit} を超えます）。"
+
 # --- invitations ------------------------------------------------------------------------------
 MEETING_UNKNOWN = "会議ID「{id}」は会議シートにありません。"
 DATE_OPTION = "{option} の日付が読めません: {problem}"
@@ -105,6 +118,7 @@ PROGRESS_LETTERS = "通知を作成中"
 TEMPLATES_EXPORTED = "テンプレートを書き出しました: {path}"
 TEMPLATES_OK = "{name}（{file}）: 問題ありません"
 TEMPLATES_UNKNOWN = "{name}（{file}）: 使えない変数 {vars}"
+TEMPLATES_ERROR = "{name}（{file}）: {error}"
 TEMPLATES_AVAILABLE = "  使える変数: {vars}"
 MEETING_OR_MONTH = "--meeting か --month のどちらか一方を指定してください。"
 TEMPLATE_IMAGE_PLACE = "画像（グラフ）は本文の {{ }} タグにだけ置けます。"

@@ -188,7 +188,7 @@ class TemplateReport:
 
     @property
     def ok(self) -> bool:
-        return not any(check.unknown for check in self.checks)
+        return not any(check.unknown or check.error for check in self.checks)
 
 
 def check_template_folder(folder: str | Path) -> TemplateReport:

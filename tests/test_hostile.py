@@ -29,8 +29,12 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
+PROGRESS_LABELS = ("通知を作成中", "月次処理中")
+
+
 def one_error_line(result) -> str:
-    lines = result.output.strip().splitlines()
+    """The one error line of a failed run (a progress bar's label may come before it)."""
+    lines = [line for line in result.output.strip().splitlines() if line not in PROGRESS_LABELS]
     assert "Traceback" not in result.output and "予期しない" not in result.output, result.output
     assert len(lines) == 1 and lines[0].startswith("エラー: "), result.output
     return lines[0]
@@ -470,3 +474,97 @@ def test_an_unreadable_ledger_is_said_in_japanese(tmp_path):
     result = run("invitations", folder, "--meeting", "K01", "--out", tmp_path / "o")
     assert result.exit_code == 2
     assert one_error_line(result) == f"エラー: {folder} はフォルダです。台帳の .xlsx ファイルを指定してください。"
+
+
+# --- 8: templates without limits ------------------------------------------------------------
+
+NESTED_RANGES = "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}"
+
+
+def hostile_templates(folder: Path, tag: str) -> Path:
+    """The shipped templates exported to folder, with `tag` in place of the letter's title."""
+    assert run("templates", "export", folder).exit_code == 0
+    path = folder / "invitation.docx"
+    original = path.with_name("original.docx")
+    path.rename(original)
+
+    def edit(old, stream):
+        assert old.count(b"{{ title }}") == 1
+        stream.write(old.replace(b"{{ title }}", tag.encode("utf-8")))
+
+    rebuild(original, path, replace={"word/document.xml": edit})
+    original.unlink()
+    return folder
+
+
+@pytest.mark.parametrize("tag, breach", [
+    (NESTED_RANGES, "繰り返しは1文書 1,000,000 回までです"),
+    ("{{ 9**(9**9) }}", "計算や関数に使える数は 100,000 までです"),
+    ("{{ 'x' * 10**9 }}", "作れる文字列・一覧は 1,000,000 文字（件）までです"),
+    ("{% for i in range(10000) %}{{ 'x' * 100000 }}{% endfor %}", "1文書の出力は 50 MB までです"),
+    ("{% for i in range(20000) %}{% endfor %}", "range() は 10,000 件までです"),
+    ("{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+     "作れる文字列・一覧は 1,000,000 文字（件）までです"),
+    ("{{ title|center(10**9) }}", "計算や関数に使える数は 100,000 までです"),
+    ("{{ '{:>999999999}'.format(title) }}", "計算や関数に使える数は 100,000 までです"),
+])
+def test_template_breaches_are_template_errors_naming_the_file(ledger_file, tmp_path, tag, breach):
+    folder = hostile_templates(tmp_path / "t", tag)
+    expected = (f"テンプレート invitation.docx は上限を超えたため差し込みを止めました: {breach}。"
+                "タグ（繰り返しや計算）を見直してください。")
+    result = run("templates", "check", folder)
+    assert result.exit_code == 1
+    assert f"開催通知と出欠回答票（invitation.docx）: {expected}" in result.output.splitlines()
+    out = tmp_path / "out"
+    result = run("invitations", ledger_file(), "--meeting", "K01", "--out", out, "--templates", folder)
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"エラー: {expected}"
+    assert not any(out.rglob("*.docx")) if out.exists() else True
+
+
+def test_include_is_a_template_error_naming_the_file(tmp_path):
+    folder = hostile_templates(tmp_path / "t", "{% include 'labels.docx' %}")
+    result = run("templates", "check", folder)
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith(
+        "エラー: テンプレート invitation.docx（word/document.xml）のタグに誤りがあります: "
+        "include・import・extends は使えません（テンプレートは1ファイルで完結させてください）")
+
+
+def test_mail_text_environment_has_the_same_limits():
+    from generator.errors import TemplateError
+    from generator.render.engine import make_text_environment, render_limited
+
+    env = make_text_environment()
+    assert render_limited(env.from_string("{{ name }} 様 <b>"), {"name": "A&B"}, "mail.txt") == "A&B 様 <b>"
+    with pytest.raises(TemplateError) as info:
+        render_limited(env.from_string("件名\n" + NESTED_RANGES), {}, "mail.txt")
+    assert info.value.message == ("テンプレート mail.txt は上限を超えたため差し込みを止めました: 繰り返しは1文書 1,000,000 回までです。"
+                                  "タグ（繰り返しや計算）を見直してください。")
+    with pytest.raises(Exception) as info:
+        env.from_string("{% include 'x' %}")
+    assert "include・import・extends は使えません" in str(info.value)
+
+
+def test_a_small_template_of_256_mib_whitespace_is_refused_without_inflating_it(tmp_path):
+    folder = tmp_path / "t"
+    assert run("templates", "export", folder).exit_code == 0
+    path = folder / "invitation.docx"
+    original = path.with_name("original.docx")
+    path.rename(original)
+
+    def pad(old, stream):
+        head, _, rest = old.partition(b"<w:body>")
+        stream.write(head + b"<w:body>")
+        for _ in range(256):
+            stream.write(b" " * MB)
+        stream.write(rest)
+
+    rebuild(original, path, replace={"word/document.xml": pad}, level=9)
+    original.unlink()
+    assert path.stat().st_size < 400 * 1024
+    done, peak = peak_rss_mb("templates", "check", folder)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"エラー: テンプレート {path} は大きすぎるため読みません"
+                                   "（word/document.xml が上限 10 MB を超えます）。")
+    assert peak < 200
