@@ -568,3 +568,14 @@ def test_a_small_template_of_256_mib_whitespace_is_refused_without_inflating_it(
     assert done.stderr.strip() == (f"エラー: テンプレート {path} は大きすぎるため読みません"
                                    "（word/document.xml が上限 10 MB を超えます）。")
     assert peak < 200
+
+
+def test_a_meeting_that_cannot_be_written_whole_leaves_none_of_its_files(ledger_file, tmp_path):
+    out = tmp_path / "out"
+    blocker = out / "K01_町の会議_第1回" / "送付リスト.xlsx"
+    blocker.mkdir(parents=True)          # the last file of the meeting cannot be put in place
+    result = run("invitations", ledger_file(), "--meeting", "K01", "--out", out)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (f"エラー: 第1回 町の会議 の通知を書き出せなかったため、この会議のファイルは残していません: "
+                                      f"{blocker} に書き込めません（フォルダです）。")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == []

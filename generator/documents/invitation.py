@@ -20,7 +20,7 @@ from typing import Callable
 from .. import messages
 from ..render.context import (LABELS_PER_SHEET, LATE_REPLY_DAYS, labels_context, letter_context, meeting_title,
                               posting_date, recipient_context)
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
 from ..ledger.model import Council, Ledger, Meeting, Member
@@ -36,6 +36,7 @@ COMBINED_NAME = "印刷用_通知一式.docx"
 LABELS_NAME = "宛名ラベル.docx"
 ALL_LABELS_NAME = "宛名ラベル_全件.docx"     # the month's posted letters on as few sheets as possible
 SENDLIST_NAME = "送付リスト.xlsx"
+COUNCIL_IN_NAME = 30        # characters of the council's name in a folder or file name
 
 
 @dataclass
@@ -53,7 +54,8 @@ class MeetingPlan:
     def folder(self) -> str:
         council = self.council.name if self.council else self.meeting.council_id
         number = f"_第{self.meeting.number}回" if self.meeting.number else ""
-        return safe_filename(f"{self.meeting.meeting_id}_{council}{number}")
+        # A long council name is cut before the number is added, so 第N回 stays in the name.
+        return safe_filename(f"{self.meeting.meeting_id}_{council[:COUNCIL_IN_NAME]}{number}")
 
     @property
     def title(self) -> str:
@@ -164,11 +166,33 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
     result.folder = folder
     remove_temp_files(folder)     # left by a run killed mid-write
 
+    new_files: list[Path] = []
+
     def put(path: Path, data: bytes, kind: str) -> Path:
+        existed = path.exists()
         result.written += bool(save(path, data))
+        if not existed:
+            new_files.append(path)
         result.files.append((path, kind))
         return path
 
+    try:
+        _write_files(ledger, plan, folder, templates, advance, put, result, label_start)
+    except OutputError as exc:
+        # Half a mailing is how a letter gets lost: take back what this meeting
+        # added, and say which meeting was not made and why.
+        for path in new_files:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        raise OutputError(messages.MEETING_NOT_WRITTEN.format(title=plan.title, error=exc.message)) from exc
+    return result
+
+
+def _write_files(ledger: Ledger, plan: MeetingPlan, folder: Path, templates: Templates,
+                 advance: Callable[[int], None], put: Callable[[Path, bytes, str], Path],
+                 result: MeetingResult, label_start: int) -> None:
     contexts = []
     for index, member in enumerate(plan.recipients, start=1):
         context = letter_context(ledger, plan.council, plan.meeting, member, plan.posted)
@@ -184,7 +208,6 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
         result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted, label_start)),
                             "labels")
     result.sendlist = put(folder / SENDLIST_NAME, sendlist_bytes(ledger, plan, result), "sendlist")
-    return result
 
 
 SENDLIST_PRINTED = ("No", "宛名", "所属団体・役職", "送付方法", "郵便番号", "住所", "メールアドレス", "発送済",

@@ -23,6 +23,7 @@ from ..ledger.model import Council, Ledger, Meeting, MeetingRecord, Member
 from ..render.output import atomic_write, ensure_distinct, inside, remove_temp_files, safe_filename
 from .base import BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
+COUNCIL_IN_NAME = 30        # characters of the council's name in the file name (第N回 must fit after it)
 MINUTES_TEMPLATE = TemplateFile("minutes", "minutes.docx", "議事録")
 BLANK_ROWS = 4
 
@@ -234,7 +235,7 @@ def minutes_file_name(ledger: Ledger, meeting: Meeting) -> str:
     council = ledger.index("councils", "council_id").get(meeting.council_id)
     name = council.name if council else meeting.council_id
     number = f"_第{meeting.number}回" if meeting.number else ""
-    return safe_filename(f"議事録_{meeting.meeting_id}_{name}{number}") + ".docx"
+    return safe_filename(f"議事録_{meeting.meeting_id}_{name[:COUNCIL_IN_NAME]}{number}") + ".docx"
 
 
 def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_dir: str | Path,
