@@ -579,3 +579,17 @@ def test_a_meeting_that_cannot_be_written_whole_leaves_none_of_its_files(ledger_
     assert one_error_line(result) == (f"エラー: 第1回 町の会議 の通知を書き出せなかったため、この会議のファイルは残していません: "
                                       f"{blocker} に書き込めません（フォルダです）。")
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == []
+
+
+@pytest.mark.parametrize("text", ["CON .txt", "com¹", "LPT9.log", "CONOUT$", "aux", "名前。. . ", "...隠し",
+                                  "a" * 300, "𠮷" * 200, "é" * 150])
+def test_safe_names_follow_windows_rules_and_byte_limits(text):
+    from generator.render.output import safe_filename
+
+    name = safe_filename(text) + ".docx"
+    stem = name[:-5]
+    assert len(name.encode("utf-8")) <= 255 - 30 and utf16_units(name) <= 65
+    assert not stem.endswith((".", " ")) and not stem.startswith(".")
+    assert stem.split(".")[0].rstrip().upper() not in {"CON", "PRN", "AUX", "NUL", "COM¹", "LPT9", "CONOUT$"}
+    assert safe_filename(text) == stem                       # the same text, the same name
+    assert safe_filename(text + "x") != stem                 # and another text, another name
