@@ -253,6 +253,9 @@ def formula_ledger() -> dict:
                         ["T1", FORMULAS[0], "サロン", "A1", 12, 10], ["T2", FORMULAS[4], "通いの場", "A1", 40, 8]]
     s["地域課題・資源"] = [["課題ID", "圏域ID", "区分", "内容", "段階"], ["I1", "A1", "地域課題", FORMULAS[1], "②アイデア"]]
     s["目標"] = [["年度", "目標", "指標", "目標値", "実績値"], [2026, FORMULAS[2], FORMULAS[3], "=1", "@x"]]
+    s["基本情報"].append(["謝礼単価", 5000])
+    s["出欠"] = [["会議ID", "構成員ID", "出欠", "代理者氏名"], ["K01", "M01", "出席", None], ["K01", "M02", "代理出席", FORMULAS[0]],
+               ["K01", "M03", "出席", None]]
     return s
 
 
@@ -286,10 +289,12 @@ def test_every_xlsx_output_holds_formula_like_text_as_text(ledger_file, tmp_path
     assert run("invitations", path, "--month", "2026-07", "--out", out).exit_code == 0
     assert run("annual", path, "--fiscal-year", 2026, "--out", out).exit_code == 0
     assert run("monthly", path, "--month", "2026-06", "--out", out, "--annual").exit_code == 0
+    assert run("monthly", path, "--month", "2026-05", "--out", out).exit_code == 0
     assert run("init", out / "blank.xlsx").exit_code == 0
     books = sorted(out.rglob("*.xlsx"))
     names = {p.name for p in books}
     assert {"送付リスト.xlsx", "年次集計_2026.xlsx", "blank.xlsx"} <= names
+    assert any(name.startswith("謝礼支払一覧_") for name in names), names
     assert len(books) >= 6
     assert [f for book in books for f in written_formulas(book)] == []
     # The text is there, unchanged, and marked so that re-typing it in Excel keeps it text.
