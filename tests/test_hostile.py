@@ -598,3 +598,26 @@ def test_safe_names_follow_windows_rules_and_byte_limits(text):
     assert stem.split(".")[0].rstrip().upper() not in {"CON", "PRN", "AUX", "NUL", "COM¹", "LPT9", "CONOUT$"}
     assert safe_filename(text) == stem                       # the same text, the same name
     assert safe_filename(text + "x") != stem                 # and another text, another name
+
+
+def test_the_guard_allows_the_same_bytes_and_forgets_a_deleted_ledger(tmp_path):
+    from generator.errors import OutputError
+    from generator.render.output import atomic_write, protect_input
+
+    ledger = tmp_path / "台帳.xlsx"
+    ledger.write_bytes(b"ledger")
+    protect_input(ledger)
+    atomic_write(ledger, b"ledger")                  # an upload of the very same file changes nothing
+    with pytest.raises(OutputError):
+        atomic_write(ledger, b"other")
+    assert ledger.read_bytes() == b"ledger"
+    inode = ledger.stat().st_ino
+    ledger.unlink()
+    # A new file that happens to get the deleted ledger's inode number is not the ledger.
+    for index in range(200):
+        other = tmp_path / f"out{index}.docx"
+        other.write_bytes(b"x")
+        if other.stat().st_ino == inode:
+            break
+    atomic_write(other, b"letter")
+    assert other.read_bytes() == b"letter"

@@ -31,7 +31,10 @@ def atomic_write(path: str | Path, data: bytes) -> None:
     thousand-letter batch, and a rerun remakes whatever a power cut lost.
     """
     path = Path(path)
-    refuse_input(path)
+    if _is_input(path):
+        if _holds(path, data):
+            return      # the very same bytes (a ledger uploaded twice): nothing would change
+        raise OutputError(messages.OUTPUT_IS_LEDGER.format(path=path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
@@ -90,19 +93,43 @@ def protect_input(path: str | Path) -> None:
     _INPUTS.add((os.path.normcase(str(Path(path).resolve())), info.st_dev, info.st_ino))
 
 
-def refuse_input(path: str | Path) -> None:
-    """Raise OutputError when writing `path` would replace an input ledger (same path, or same file by inode)."""
+def _is_input(path: Path) -> bool:
     if not _INPUTS:
-        return
-    resolved = os.path.normcase(str(Path(path).resolve()))
+        return False
+    resolved = os.path.normcase(str(path.resolve()))
     try:
         info = os.stat(path)
         same = (info.st_dev, info.st_ino)
     except OSError:
         same = None
-    for name, dev, ino in _INPUTS:
-        if resolved == name or same == (dev, ino):
-            raise OutputError(messages.OUTPUT_IS_LEDGER.format(path=path))
+    for entry in list(_INPUTS):
+        name, dev, ino = entry
+        if resolved == name:
+            return True
+        if same == (dev, ino):
+            # The same file under another name (a hard link) - unless the ledger
+            # is gone and the system gave its inode number to a new file.
+            try:
+                current = os.stat(name)
+            except OSError:
+                current = None
+            if current is not None and (current.st_dev, current.st_ino) == (dev, ino):
+                return True
+            _INPUTS.discard(entry)
+    return False
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def refuse_input(path: str | Path) -> None:
+    """Raise OutputError when writing `path` would replace an input ledger (same path, or same file by inode)."""
+    if _is_input(Path(path)):
+        raise OutputError(messages.OUTPUT_IS_LEDGER.format(path=path))
 
 
 def _remove_quietly(path: str) -> None:
