@@ -394,8 +394,8 @@ def test_leading_dots_and_tmp_names_make_no_hidden_folder_and_survive_a_rerun(le
     path = ledger_file(s)
     assert run("monthly", path, "--month", "2026-11", "--out", tmp_path).exit_code == 0
     letters = tmp_path / "2026-11" / "開催通知"
-    names = sorted(p.name for p in letters.iterdir())
-    assert len(names) == 2 and not any(n.startswith(".") for n in names)
+    names = sorted(p.name for p in letters.iterdir() if p.is_dir())
+    assert len(names) == 2 and not any(p.name.startswith(".") for p in letters.rglob("*"))
     assert any(n.startswith("_K21_町の会議.tmp_第4回~") for n in names)
     assert "K22_町の会議.tmp_第4回" in names
     before = {p: p.stat().st_mtime_ns for p in letters.rglob("*")}
