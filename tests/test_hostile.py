@@ -460,9 +460,9 @@ def test_output_folder_problems_are_japanese_with_exit_2(ledger_file, tmp_path):
          "エラー: 出力先 /proc/sasaeai-templates に書き込めません（その場所がありません）。"
          "別のフォルダを指定するか、権限を確かめてください。"),
         (("monthly", ledger, "--month", "9999-12", "--out", tmp_path / "o"),
-         "エラー: --month の年は 1989〜2200 の範囲で指定してください。指定された値: 9999-12"),
+         "エラー: --month の年は 1899〜2200 の範囲で指定してください。指定された値: 9999-12"),
         (("invitations", ledger, "--month", "0000-12", "--out", tmp_path / "o"),
-         "エラー: --month の年は 1989〜2200 の範囲で指定してください。指定された値: 0000-12"),
+         "エラー: --month の年は 1899〜2200 の範囲で指定してください。指定された値: 0000-12"),
     ]
     for args, expected in cases:
         result = run(*args)

@@ -24,6 +24,7 @@ from ..errors import OutputError, UsageError
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
 from ..ledger.model import Council, Ledger, Meeting, Member
+from ..ledger.values import DATE_MAX, DATE_MIN
 from ..render.output import workbook_bytes, atomic_write, inside, remove_temp_files, safe_filename
 from .base import (MAILED, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
                    load_template)
@@ -92,9 +93,9 @@ def select_meetings(ledger: Ledger, meeting_id: str | None = None, month: str | 
     return sorted(chosen, key=lambda m: (m.date, m.start or dt.time(0), m.row))
 
 
-# The years --fiscal-year accepts: 平成 onwards, and far enough ahead that the
-# month after (and its fiscal year) is still a date.
-MONTH_YEARS = (1989, 2200)
+# The years a ledger date may have (DATE_MIN..DATE_MAX), and the December
+# before the first, whose batch invites to January meetings.
+MONTH_YEARS = (DATE_MIN.year - 1, DATE_MAX.year)
 
 
 def parse_month(text: str | None) -> tuple[int, int]:
