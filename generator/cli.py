@@ -10,15 +10,17 @@ import click
 from . import messages, summary, workflows
 from .batch.pdf import find_soffice
 from .console import configure_console, is_utf8
-from .errors import LedgerError, SasaeaiError
+from .errors import LedgerError, SasaeaiError, os_reason
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
 # Options several commands share.
 password_option = click.option("--password", default=None, help="パスワード付きの台帳を開くパスワード。")
-templates_option = click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+# Paths are plain click.Path(): what is wrong with one (a file where a folder
+# belongs) is said in Japanese by the library, not in click's English.
+templates_option = click.option("--templates", "templates_dir", default=None, type=click.Path(),
                                 help="編集したテンプレートのフォルダ（sasaeai templates export で作成）。")
-out_option = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+out_option = click.option("--out", "out_dir", required=True, type=click.Path(),
                           help="出力先フォルダ。")
 label_start_option = click.option("--label-start", "label_start", type=int, default=1, show_default=True,
                                   help="宛名ラベルを A4 12面シートの何枚目から印刷するか（1〜12。使いかけのシート用）。")
@@ -65,6 +67,12 @@ class _Group(click.Group):
         except BrokenPipeError:   # output piped into `head`: nothing more to say
             sys.stderr.close()
             ctx.exit(EXIT_OK)
+        except OSError as exc:    # the disk, the network share or permissions, not a bug of ours
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            where = exc.filename if exc.filename is not None else ""
+            click.echo(f"エラー: {messages.OS_FAILED.format(path=where, reason=os_reason(exc))}", err=True)
+            ctx.exit(EXIT_FAILED)
         except KeyboardInterrupt:
             click.echo("中断しました。", err=True)
             ctx.exit(130)
@@ -92,7 +100,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 @main.command()
-@click.argument("ledger", type=click.Path(dir_okay=False))
+@click.argument("ledger", type=click.Path())
 @click.option("--force", is_flag=True, help="既にあるファイルを上書きします。")
 def init(ledger: str, force: bool) -> None:
     """空の台帳 LEDGER を作ります（全シート・見出し・選択肢・入力メモ付き）。
@@ -232,7 +240,7 @@ def annual(ledger: str, fiscal_year: int, as_of: str | None, out_dir: str, templ
 @main.command()
 @click.argument("ledger", type=click.Path())
 @click.option("--month", required=True, help="処理する月（YYYY-MM）。翌月の会議の通知と今月の会議の議事録を作ります。")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", required=True, type=click.Path(),
               help="出力先フォルダ（その中に YYYY-MM フォルダを作ります）。")
 @click.option("--pdf", is_flag=True, help="すべての .docx の PDF も作ります（LibreOffice が必要）。")
 @click.option("--pdf-timeout", type=click.FloatRange(min=1), default=None, metavar="秒",
@@ -325,7 +333,7 @@ def templates() -> None:
 
 
 @templates.command("export")
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path())
 @click.option("--force", is_flag=True, help="既にあるファイルを上書きします。")
 def templates_export(folder: str, force: bool) -> None:
     """既定のテンプレートを FOLDER に書き出します（Word で編集して --templates で使います）。
@@ -338,7 +346,7 @@ def templates_export(folder: str, force: bool) -> None:
 
 
 @templates.command("check")
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path())
 def templates_check(folder: str) -> None:
     """FOLDER のテンプレートが使う変数のうち、存在しないものを報告します。
 

@@ -18,6 +18,13 @@ FILE_BROKEN = "{path} は壊れているか途中で切れていて読めませ�
 FILE_NEEDS_PASSWORD = "{path} はパスワードで保護されています。--password でパスワードを指定してください。"
 FILE_WRONG_PASSWORD = "{path} のパスワードが違います。--password の値を確かめてください。"
 FILE_UNSAFE_XML = "{path} には安全でない XML（エンティティ定義）が含まれているため読みません。Excel で開いて保存し直してください。"
+# --- the ledger file: hostile input (issue 15) -----------------------------------------
+FILE_NOT_REGULAR = "{path} は通常のファイルではありません（デバイスや名前付きパイプなど）。台帳の .xlsx ファイルを指定してください。"
+FILE_TOO_LARGE = "台帳ファイル {path} は大きすぎるため読みません（上限 {limit}）。台帳の .xlsx ファイルか確かめてください。"
+FILE_INFLATES_TOO_LARGE = ("{path} は展開すると大きすぎるため読みません（{part} が上限を超えます。上限: 1部品 {part_limit}、"
+                           "合計 {total_limit}）。台帳の .xlsx ファイルか確かめ、Excel で開けるなら保存し直してください。")
+FILE_TOO_MANY_STRINGS = "{path} は文字列の数が上限（{limit} 個）を超えるため読みません。台帳の .xlsx ファイルか確かめてください。"
+FILE_TOO_MANY_PARTS = "{path} は部品（ファイル）の数が上限（{limit} 個）を超えるため読みません。台帳の .xlsx ファイルか確かめてください。"
 SHEETS_MISSING = "台帳 {path} に必須シート「{sheets}」がありません。sasaeai init で作った台帳と見比べ、シートを追加してください。"
 COLUMNS_MISSING = "「{sheet}」シートに必須列「{columns}」がありません（見出しは先頭{rows}行から探します）。列を追加してください。"
 
@@ -29,6 +36,9 @@ FORMULA_NO_VALUE = "{header} は数式ですが計算結果が保存されてい
 
 # --- values: ranges the documents can use (rules) ------------------------------------
 DATE_OUT_OF_RANGE = "「{value}」は扱える日付の範囲（{first}〜{last}）の外です。年の入力を確かめてください。"
+
+# --- values: hostile or odd cells (issue 15) --------------------------------------------
+VALUE_UNREADABLE = "{header}: 「{value}」は読めない値です。入力し直してください。"
 
 # --- check output ------------------------------------------------------------------------
 CHECK_HEADER = "台帳 {path} の点検結果（{fy}）"
@@ -49,12 +59,46 @@ INIT_EXISTS = "{path} は既にあります。上書きする場合は --force �
 INIT_DONE = "空の台帳を作りました: {path}"
 INIT_CANNOT_WRITE = "{path} に書き込めません（{error}）。"
 
+# --- output: names and places (issue 15) -------------------------------------------------
+OUTPUT_NAME_CLASH = ("「{first}」と「{second}」は大文字・小文字だけが違うため、Windows では同じファイルになります"
+                     "（{folder}）。何も書き出していません。台帳の会議IDなどを区別できるものに変えてください。")
+OUTPUT_NOT_FOLDER = "出力先 {path} はファイルです。出力先にはフォルダを指定してください。"
+OUTPUT_FILE_IN_PATH = "出力先 {path} を作れません。途中の {blocker} がフォルダではなくファイルです。"
+OUTPUT_CANNOT_WRITE = "出力先 {path} に書き込めません（{reason}）。別のフォルダを指定するか、権限を確かめてください。"
+OUTPUT_IS_LEDGER = "{path} は読み込んだ台帳そのものです。台帳は上書きしません。--out には台帳のないフォルダを指定してください。"
+OS_FAILED = "{path} を読み書きできませんでした（{reason}）。"
+OS_NO_PERMISSION = "権限がありません"
+OS_READ_ONLY = "読み取り専用の場所です"
+OS_NO_SPACE = "空き容量が足りません"
+OS_NOT_DIR = "途中にフォルダではないファイルがあります"
+OS_NO_SUCH_PLACE = "その場所がありません"
+OS_IS_DIR = "フォルダです"
+OS_NAME_TOO_LONG = "名前が長すぎます"
+OS_IO_ERROR = "装置の読み書きでエラーが起きました"
+OS_EXISTS = "同じ名前のものが既にあります"
+MONTH_RANGE = "--month の年は {low}〜{high} の範囲で指定してください。指定された値: {value}"
+MEETING_NOT_WRITTEN = "{title} の通知を書き出せなかったため、この会議のファイルは残していません: {error}"
+OUTPUT_NAME_TWICE = "「{name}」を2回作ることになります（{folder}）。何も書き出していません。台帳の会議IDの重複を直してください。"
+
 # --- templates ---------------------------------------------------------------------------------
 TEMPLATE_NOT_FOUND = "テンプレート {path} が見つかりません。"
 TEMPLATE_NOT_DOCX = "テンプレート {path} は Word 文書 (.docx) ではありません。"
 TEMPLATE_SYNTAX = "テンプレート {path}（{part}）のタグに誤りがあります: {error}（付近: {near}）"
 TEMPLATE_UNDEFINED = "テンプレート {path} で使われている変数がありません: {error}。sasaeai templates check で使える変数を確認してください。"
 TEMPLATE_RENDER = "テンプレート {path} を差し込みできませんでした: {error}"
+
+# --- templates: limits (issue 15) ----------------------------------------------------------
+TEMPLATE_LIMIT = "テンプレート {path} は上限を超えたため差し込みを止めました: {error}。タグ（繰り返しや計算）を見直してください。"
+TEMPLATE_LIMIT_RANGE = "range() は {limit} 件までです"
+TEMPLATE_LIMIT_LOOPS = "繰り返しは1文書 {limit} 回までです"
+TEMPLATE_LIMIT_NUMBER = "計算や関数に使える数は {limit} までです"
+TEMPLATE_LIMIT_TEXT = "作れる文字列・一覧は {limit} 文字（件）までです"
+TEMPLATE_LIMIT_OUTPUT = "1文書の出力は {limit} までです"
+TEMPLATE_LIMIT_TIME = "1文書の差し込みは {seconds} 秒までです"
+TEMPLATE_LIMIT_DEPTH = "入れ子が深すぎます"
+TEMPLATE_LIMIT_MEMORY = "メモリが足りません"
+TEMPLATE_NO_INCLUDE = "include・import・extends は使えません（テンプレートは1ファイルで完結させてください）"
+TEMPLATE_TOO_LARGE = "テンプレート {path} は大きすぎるため読みません（{part} が上限 {limit} を超えます）。"
 
 # --- invitations ------------------------------------------------------------------------------
 MEETING_UNKNOWN = "会議ID「{id}」は会議シートにありません。"
@@ -75,6 +119,7 @@ PROGRESS_LETTERS = "通知を作成中"
 TEMPLATES_EXPORTED = "テンプレートを書き出しました: {path}"
 TEMPLATES_OK = "{name}（{file}）: 問題ありません"
 TEMPLATES_UNKNOWN = "{name}（{file}）: 使えない変数 {vars}"
+TEMPLATES_ERROR = "{name}（{file}）: {error}"
 TEMPLATES_AVAILABLE = "  使える変数: {vars}"
 MEETING_OR_MONTH = "--meeting か --month のどちらか一方を指定してください。"
 TEMPLATE_IMAGE_PLACE = "画像（グラフ）は本文の {{ }} タグにだけ置けます。"

@@ -191,7 +191,9 @@ def format_template_checks(checks) -> str:
     """`templates check`: each template fine, or the variables it uses that do not exist."""
     lines = []
     for result in checks:
-        if result.unknown:
+        if result.error:
+            lines.append(messages.TEMPLATES_ERROR.format(name=result.title, file=result.path.name, error=result.error))
+        elif result.unknown:
             lines.append(messages.TEMPLATES_UNKNOWN.format(name=result.title, file=result.path.name,
                                                            vars="、".join(result.unknown)))
             lines.append(messages.TEMPLATES_AVAILABLE.format(vars="、".join(result.available)))

@@ -29,6 +29,7 @@ from .japanese import fiscal_year_era, fiscal_year_of, fiscal_year_range, format
 from .ledger.findings import Report
 from .ledger.values import ValueProblem, parse_date
 from .render.context import meeting_title
+from .render.output import check_out_folder, ensure_distinct, protect_input
 
 Progress = Callable[[int], None]
 
@@ -84,12 +85,15 @@ def make_invitations(ledger_path: str | Path, out_dir: str | Path, *, meeting_id
     """
     _one_of(meeting_id, month)
     check_label_start(label_start)
+    check_out_folder(out_dir)
+    protect_input(ledger_path)
     ledger, report = load_and_check(ledger_path, None, password)
     meetings = select_meetings(ledger, meeting_id, month)
     run = InvitationsRun()
     if not meetings:
         return run
     plans = [plan_meeting(ledger, report, m) for m in meetings]
+    ensure_distinct([p.folder for p in plans if not p.skip_reason], out_dir)
     templates = Templates(templates_dir)
     on_total(sum(len(p.recipients) for p in plans if not p.skip_reason))
     for plan in plans:
@@ -114,6 +118,8 @@ def make_minutes(ledger_path: str | Path, out_dir: str | Path, *, meeting_id: st
                  password: str | None = None) -> MinutesRun:
     """議事録 for one meeting or a month's meetings."""
     _one_of(meeting_id, month)
+    check_out_folder(out_dir)
+    protect_input(ledger_path)
     ledger, report = load_and_check(ledger_path, None, password)
     meetings = select_meetings(ledger, meeting_id, month)
     run = MinutesRun()
@@ -136,6 +142,8 @@ def make_annual(ledger_path: str | Path, fiscal_year: int, out_dir: str | Path, 
         raise UsageError(messages.ANNUAL_AS_OF_BEFORE_YEAR.format(
             as_of=format_date(day, weekday=False), year=fiscal_year_era(fiscal_year),
             first=format_date(first, weekday=False)))
+    check_out_folder(out_dir)
+    protect_input(ledger_path)
     ledger, report = load_and_check(ledger_path, fiscal_year, password, as_of=day)
     return write_annual(ledger, report, fiscal_year, out_dir, templates_dir, as_of=day)
 
@@ -180,7 +188,7 @@ class TemplateReport:
 
     @property
     def ok(self) -> bool:
-        return not any(check.unknown for check in self.checks)
+        return not any(check.unknown or check.error for check in self.checks)
 
 
 def check_template_folder(folder: str | Path) -> TemplateReport:

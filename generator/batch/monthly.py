@@ -28,7 +28,8 @@ from ..ledger.check import load_and_check
 from ..ledger.model import Ledger, Meeting
 from ..ledger.findings import Report
 from ..render.context import meeting_title
-from ..render.output import atomic_write, inside, remove_temp_files, write_if_changed
+from ..render.output import (atomic_write, check_out_folder, ensure_distinct, inside, make_out_folder, protect_input,
+                             remove_temp_files, write_if_changed)
 from . import store
 from .store import FileEntry, LetterEntry, Manifest, MeetingEntry
 
@@ -107,12 +108,13 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     check_label_start(label_start)
     month = f"{year:04d}-{mon:02d}"
     fiscal_year = fiscal_year_of(dt.date(year, mon, 1))
+    check_out_folder(out_root)
+    protect_input(ledger_path)
     out_root = Path(out_root)
     earlier, this_run = _earlier_invitations(out_root, month)
     # The batches hold the letters already made: a meeting with one is not "without a letter".
     ledger, report = load_and_check(ledger_path, fiscal_year, password, lettered={*earlier, *this_run})
-    folder = inside(out_root, month)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_out_folder(inside(out_root, month))
     remove_temp_files(folder)
     previous = store.read_manifest_or_empty(folder)
     plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
@@ -120,6 +122,10 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
                      this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today())
     batch = Batch(month, folder, ledger, report)
     batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
+    # Names that would be one file on Windows stop the batch before anything is written.
+    for doc in DOCUMENT_TYPES:
+        ensure_distinct([name for item in batch.items if item.kind == doc.key
+                         for name in doc.planned_names(ledger, item)], folder / doc.folder)
     on_total(sum(document_type(i.kind).progress_units(i) for i in batch.items))
 
     written: list[Path] = []

@@ -18,7 +18,7 @@ from ..ledger import schema
 from ..ledger.findings import INFO, SEVERITY_JA, Report
 from ..japanese import fiscal_year_era, fiscal_year_range, format_date
 from ..ledger.model import Attendance, Council, Ledger, Meeting, YearReview
-from ..render.output import workbook_bytes, atomic_write, inside
+from ..render.output import workbook_bytes, atomic_write, inside, refuse_input, remove_temp_files
 from ..render.engine import InlineImage
 from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
@@ -560,9 +560,12 @@ def write_annual(ledger: Ledger, report: Report, year: int, out_dir: str | Path,
     context["charts"] = make_charts(data)
     t2 = clock()
     template = load_template(ANNUAL_TEMPLATE.filename, templates_dir)
+    remove_temp_files(out_dir, recursive=False)
     report_path = inside(out_dir, f"年次報告書_{year}.docx")
-    save(report_path, template.render(context))
     workbook_path = inside(out_dir, f"年次集計_{year}.xlsx")
+    for path in (report_path, workbook_path):
+        refuse_input(path)       # before either is written: never half a report
+    save(report_path, template.render(context))
     save(workbook_path, summary_workbook(data))
     t3 = clock()
     return AnnualResult(report_path, workbook_path, chart_seconds=t2 - t1, render_seconds=(t1 - t0) + (t3 - t2),

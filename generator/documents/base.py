@@ -137,6 +137,10 @@ class DocumentType:
         """How many progress steps writing `item` reports."""
         return 1
 
+    def planned_names(self, ledger: Ledger, item: Item) -> list[str]:
+        """Names of the files or folders `item` will make in self.folder, known before writing."""
+        return []
+
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         """Write the files of `items` into run.folder/self.folder, filling each item's result."""
         raise NotImplementedError

@@ -20,11 +20,12 @@ from typing import Callable
 from .. import messages
 from ..render.context import (LABELS_PER_SHEET, LATE_REPLY_DAYS, labels_context, letter_context, meeting_title,
                               posting_date, recipient_context)
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
 from ..ledger.model import Council, Ledger, Meeting, Member
-from ..render.output import workbook_bytes, atomic_write, inside, safe_filename
+from ..ledger.values import DATE_MAX, DATE_MIN
+from ..render.output import workbook_bytes, atomic_write, inside, remove_temp_files, safe_filename
 from .base import (MAILED, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
                    load_template)
 
@@ -36,6 +37,7 @@ COMBINED_NAME = "印刷用_通知一式.docx"
 LABELS_NAME = "宛名ラベル.docx"
 ALL_LABELS_NAME = "宛名ラベル_全件.docx"     # the month's posted letters on as few sheets as possible
 SENDLIST_NAME = "送付リスト.xlsx"
+COUNCIL_IN_NAME = 30        # characters of the council's name in a folder or file name
 
 
 @dataclass
@@ -53,7 +55,8 @@ class MeetingPlan:
     def folder(self) -> str:
         council = self.council.name if self.council else self.meeting.council_id
         number = f"_第{self.meeting.number}回" if self.meeting.number else ""
-        return safe_filename(f"{self.meeting.meeting_id}_{council}{number}")
+        # A long council name is cut before the number is added, so 第N回 stays in the name.
+        return safe_filename(f"{self.meeting.meeting_id}_{council[:COUNCIL_IN_NAME]}{number}")
 
     @property
     def title(self) -> str:
@@ -90,10 +93,17 @@ def select_meetings(ledger: Ledger, meeting_id: str | None = None, month: str | 
     return sorted(chosen, key=lambda m: (m.date, m.start or dt.time(0), m.row))
 
 
+# The years a ledger date may have (DATE_MIN..DATE_MAX), and the December
+# before the first, whose batch invites to January meetings.
+MONTH_YEARS = (DATE_MIN.year - 1, DATE_MAX.year)
+
+
 def parse_month(text: str | None) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", (text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UsageError(messages.MONTH_FORMAT.format(value=text))
+    if not MONTH_YEARS[0] <= int(match.group(1)) <= MONTH_YEARS[1]:
+        raise UsageError(messages.MONTH_RANGE.format(low=MONTH_YEARS[0], high=MONTH_YEARS[1], value=text))
     return int(match.group(1)), int(match.group(2))
 
 
@@ -155,12 +165,35 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
         return result
     folder = inside(out_dir, plan.folder)
     result.folder = folder
+    remove_temp_files(folder)     # left by a run killed mid-write
+
+    new_files: list[Path] = []
 
     def put(path: Path, data: bytes, kind: str) -> Path:
+        existed = path.exists()
         result.written += bool(save(path, data))
+        if not existed:
+            new_files.append(path)
         result.files.append((path, kind))
         return path
 
+    try:
+        _write_files(ledger, plan, folder, templates, advance, put, result, label_start)
+    except OutputError as exc:
+        # Half a mailing is how a letter gets lost: take back what this meeting
+        # added, and say which meeting was not made and why.
+        for path in new_files:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        raise OutputError(messages.MEETING_NOT_WRITTEN.format(title=plan.title, error=exc.message)) from exc
+    return result
+
+
+def _write_files(ledger: Ledger, plan: MeetingPlan, folder: Path, templates: Templates,
+                 advance: Callable[[int], None], put: Callable[[Path, bytes, str], Path],
+                 result: MeetingResult, label_start: int) -> None:
     contexts = []
     for index, member in enumerate(plan.recipients, start=1):
         context = letter_context(ledger, plan.council, plan.meeting, member, plan.posted)
@@ -176,7 +209,6 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
         result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted, label_start)),
                             "labels")
     result.sendlist = put(folder / SENDLIST_NAME, sendlist_bytes(ledger, plan, result), "sendlist")
-    return result
 
 
 SENDLIST_PRINTED = ("No", "宛名", "所属団体・役職", "送付方法", "郵便番号", "住所", "メールアドレス", "発送済",
@@ -365,6 +397,9 @@ class Invitations(DocumentType):
 
     def progress_units(self, item: Item) -> int:
         return 0 if item.plan.skip_reason else len(item.plan.recipients)
+
+    def planned_names(self, ledger: Ledger, item: Item) -> list[str]:
+        return [] if item.plan.skip_reason else [item.plan.folder]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         from ..render.output import inside

@@ -17,6 +17,7 @@ from ..ledger.model import Ledger, Meeting, Member
 from ..render.context import meeting_context, meeting_title, recipient_context
 from ..render.output import inside, safe_filename
 from .base import INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .invitation import COUNCIL_IN_NAME
 from .minutes import next_meeting
 
 AGENDA_TEMPLATE = TemplateFile("agenda", "agenda.docx", "会議次第")
@@ -31,7 +32,7 @@ def meeting_folder(ledger: Ledger, meeting: Meeting) -> str:
     council = ledger.council(meeting.council_id)
     name = council.name if council else meeting.council_id
     number = f"_第{meeting.number}回" if meeting.number else ""
-    return safe_filename(f"{meeting.meeting_id}_{name}{number}")
+    return safe_filename(f"{meeting.meeting_id}_{name[:COUNCIL_IN_NAME]}{number}")
 
 
 def members_in_office(ledger: Ledger, meeting: Meeting) -> list[Member]:

@@ -20,9 +20,10 @@ from ..render.context import meeting_context, meeting_title
 from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_time_range
 from ..ledger.model import Council, Ledger, Meeting, MeetingRecord, Member
-from ..render.output import atomic_write, inside, safe_filename
+from ..render.output import atomic_write, ensure_distinct, inside, remove_temp_files, safe_filename
 from .base import BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
+COUNCIL_IN_NAME = 30        # characters of the council's name in the file name (第N回 must fit after it)
 MINUTES_TEMPLATE = TemplateFile("minutes", "minutes.docx", "議事録")
 BLANK_ROWS = 4
 
@@ -234,7 +235,7 @@ def minutes_file_name(ledger: Ledger, meeting: Meeting) -> str:
     council = ledger.index("councils", "council_id").get(meeting.council_id)
     name = council.name if council else meeting.council_id
     number = f"_第{meeting.number}回" if meeting.number else ""
-    return safe_filename(f"議事録_{meeting.meeting_id}_{name}{number}") + ".docx"
+    return safe_filename(f"議事録_{meeting.meeting_id}_{name[:COUNCIL_IN_NAME]}{number}") + ".docx"
 
 
 def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_dir: str | Path,
@@ -243,6 +244,8 @@ def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_d
     """One 議事録 per meeting; cancelled meetings and meetings with errors get none."""
     template = load_template(MINUTES_TEMPLATE.filename, templates_dir)
     councils = ledger.index("councils", "council_id")
+    ensure_distinct([minutes_file_name(ledger, m) for m in meetings if not m.cancelled], out_dir)
+    remove_temp_files(out_dir, recursive=False)
     results = []
     for meeting in meetings:
         result = MinutesResult(meeting)
@@ -313,6 +316,9 @@ class Minutes(DocumentType):
     def plan_month(self, month: MonthPlan) -> list[Item]:
         return [Item(self.key, m) for m in month.ledger.meetings
                 if m.date and (m.date.year, m.date.month) == (month.year, month.month) and not m.cancelled]
+
+    def planned_names(self, ledger: Ledger, item: Item) -> list[str]:
+        return [] if item.meeting.cancelled else [minutes_file_name(ledger, item.meeting)]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         from ..render.output import inside

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import messages
-from ..errors import UsageError
+from ..errors import TemplateError, UsageError
 from ..render.engine import CompiledTemplate
-from ..render.output import atomic_write
+from ..render.output import atomic_write, make_out_folder, remove_temp_files
 from .base import default_template_bytes, load_template
 from .registry import all_templates
 
@@ -23,8 +23,8 @@ TEXT_TEMPLATES = (MAIL_TEMPLATE,)
 
 def export(dest: str | Path, force: bool = False) -> list[Path]:
     """Copy the default templates into dest for editing (Word files, and the e-mail text)."""
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
+    dest = make_out_folder(dest)
+    remove_temp_files(dest, recursive=False)
     names = [template.filename for _, template in all_templates()] + list(TEXT_TEMPLATES)
     written = []
     for filename in names:
@@ -54,6 +54,7 @@ class TemplateCheck:
     path: Path
     unknown: list[str]          # variables the template uses that the context lacks
     available: list[str]        # what the context offers
+    error: str = ""             # what went wrong rendering an example (a limit met), if anything
 
 
 def _paths(value: object, prefix: str = "") -> list[str]:
@@ -80,5 +81,13 @@ def check_templates(folder: str | Path) -> list[TemplateCheck]:
         for base, attr in sorted(template.attribute_uses()):
             if isinstance(context.get(base), dict) and attr not in context[base]:
                 unknown.append(f"{base}.{attr}")
-        results.append(TemplateCheck(spec.name, spec.title, template.path, unknown, _paths(context)))
+        error = ""
+        if not unknown:
+            # A trial render with the example values: loops without end, output
+            # bombs and the like are found here, not in the month's batch.
+            try:
+                template.render(context)
+            except TemplateError as exc:
+                error = exc.message
+        results.append(TemplateCheck(spec.name, spec.title, template.path, unknown, _paths(context), error))
     return results

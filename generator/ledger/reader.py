@@ -11,19 +11,20 @@ the ledger file is opened once, read-only, and never written to.
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import messages
+from .. import messages, safezip
 
 from . import schema
-from ..errors import LedgerError
+from ..errors import LedgerError, os_reason
 from .findings import Finding, finding
 from .model import RECORD_TYPES, Info, Ledger
-from .values import ValueProblem, header_key, parse
+from .values import ValueProblem, clean_text, header_key, parse, show
 
 HEADER_SEARCH_ROWS = 10
 
@@ -37,16 +38,7 @@ def read_workbook_bytes(path: str | Path, password: str | None = None) -> bytes:
     """The bytes of a plain .xlsx package, decrypted when a password is given."""
     path = Path(path)
     name = str(path)
-    try:
-        if not path.exists():
-            raise LedgerError("file-unreadable", messages.FILE_NOT_FOUND.format(path=name))
-        if path.is_dir():
-            raise LedgerError("file-unreadable", messages.FILE_IS_DIR.format(path=name))
-        data = path.read_bytes()
-    except PermissionError:
-        raise LedgerError("file-unreadable", messages.FILE_NO_PERMISSION.format(path=name)) from None
-    except OSError as exc:
-        raise LedgerError("file-unreadable", messages.FILE_OS_ERROR.format(path=name, error=exc.strerror)) from exc
+    data = _read_regular_file(path, name, safezip.LEDGER.file)
     if not data:
         raise LedgerError("file-unreadable", messages.FILE_EMPTY.format(path=name))
     if data.startswith(_OLE_MAGIC):
@@ -58,13 +50,61 @@ def read_workbook_bytes(path: str | Path, password: str | None = None) -> bytes:
             names = set(archive.namelist())
             if "xl/workbook.xml" not in names:
                 raise LedgerError("file-unreadable", messages.FILE_NOT_WORKBOOK.format(path=name))
+            safezip.check_package(archive, safezip.LEDGER)
             unsafe = any(_declares_doctype(archive, part) for part in names
                          if part.endswith((".xml", ".rels")))
-    except (zipfile.BadZipFile, EOFError, ValueError, zlib.error):
+    except safezip.PackageTooLarge as exc:
+        raise LedgerError("file-unreadable", _too_large_message(exc, name)) from None
+    except safezip.BROKEN:
         raise LedgerError("file-unreadable", messages.FILE_BROKEN.format(path=name)) from None
     if unsafe:
         raise LedgerError("file-unreadable", messages.FILE_UNSAFE_XML.format(path=name))
     return data
+
+
+def _read_regular_file(path: Path, name: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
+
+    A FIFO would block for ever and /dev/zero never ends, so the kind of file
+    is checked before it is read - and again on the open descriptor, since
+    the name could be swapped in between (opened non-blocking for that reason).
+    """
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise LedgerError("file-unreadable", messages.FILE_IS_DIR.format(path=name))
+        if not stat.S_ISREG(info.st_mode):
+            raise LedgerError("file-unreadable", messages.FILE_NOT_REGULAR.format(path=name))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise LedgerError("file-unreadable", messages.FILE_NOT_REGULAR.format(path=name))
+            if info.st_size > limit:
+                raise LedgerError("file-unreadable", messages.FILE_TOO_LARGE.format(
+                    path=name, limit=safezip.human_size(limit)))
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise LedgerError("file-unreadable", messages.FILE_NOT_FOUND.format(path=name)) from None
+    except PermissionError:
+        raise LedgerError("file-unreadable", messages.FILE_NO_PERMISSION.format(path=name)) from None
+    except OSError as exc:
+        raise LedgerError("file-unreadable", messages.FILE_OS_ERROR.format(path=name, error=os_reason(exc))) from exc
+    if len(data) > limit:   # grew while we read it
+        raise LedgerError("file-unreadable", messages.FILE_TOO_LARGE.format(
+            path=name, limit=safezip.human_size(limit)))
+    return data
+
+
+def _too_large_message(exc: safezip.PackageTooLarge, name: str) -> str:
+    limits = safezip.LEDGER
+    if exc.what == "strings":
+        return messages.FILE_TOO_MANY_STRINGS.format(path=name, limit=f"{limits.shared_strings:,}")
+    if exc.what == "parts":
+        return messages.FILE_TOO_MANY_PARTS.format(path=name, limit=f"{limits.parts:,}")
+    return messages.FILE_INFLATES_TOO_LARGE.format(
+        path=name, part=exc.part, part_limit=safezip.human_size(limits.part),
+        total_limit=safezip.human_size(limits.total))
 
 
 _PROLOG_LIMIT = 65536
@@ -193,6 +233,7 @@ class _Workbook:
     def __init__(self, data: bytes, name: str):
         import openpyxl
 
+        _install_tolerant_numbers()
         self.name = name
         try:
             self.wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -229,6 +270,37 @@ def _read_failure(exc: Exception, name: str) -> LedgerError:
         return LedgerError("file-unreadable", messages.FILE_UNSAFE_XML.format(path=name))
     # zip, zlib, XML and openpyxl's own errors alike: the file is damaged.
     return LedgerError("file-unreadable", messages.FILE_BROKEN.format(path=name))
+
+
+# What a parser may raise on a value nobody foresaw (a date out of range, a
+# number too large): reported at its cell like any unreadable value.
+_CELL_FAILURES = (ValueError, OverflowError, ArithmeticError, TypeError)
+
+
+def _tolerant_cast_number(value: str):
+    """openpyxl's number conversion, keeping a number it cannot convert as its text.
+
+    openpyxl turns a cell's <v> into int or float while it iterates rows, so a
+    5,000-digit number (past int()'s 4,300-digit limit) would abort the whole
+    sheet with no cell named. As text, it reaches the parser of its column
+    and becomes a finding at its cell.
+    """
+    try:
+        return _openpyxl_cast_number(value)
+    except ValueError:
+        return value
+
+
+def _install_tolerant_numbers() -> None:
+    global _openpyxl_cast_number
+    from openpyxl.worksheet import _reader
+
+    if _reader._cast_number is not _tolerant_cast_number:
+        _openpyxl_cast_number = _reader._cast_number
+        _reader._cast_number = _tolerant_cast_number
+
+
+_openpyxl_cast_number = None
 
 
 def _is_blank(value: object) -> bool:
@@ -300,10 +372,15 @@ class _Reader:
                 if item.required:
                     self.add("value-missing", sheet, cell, messages.INFO_VALUE_MISSING.format(label=item.label))
                 continue
+            if value.__class__ is str:
+                value = clean_text(value)
             try:
                 setattr(info, item.field, parse(item.kind, value, item.choices))
             except ValueProblem as problem:
                 self.add(problem.code, sheet, cell, f"{item.label}: {problem.detail}")
+            except _CELL_FAILURES:
+                self.add("value-type", sheet, cell, messages.VALUE_UNREADABLE.format(
+                    header=item.label, value=show(value)))
         for item in schema.INFO_ITEMS:
             if item.required and item.field not in seen:
                 self.add("value-missing", sheet, "", messages.INFO_ITEM_MISSING.format(label=item.label))
@@ -360,6 +437,8 @@ class _Reader:
                     elif default is not None:
                         values[column.field] = default
                     continue
+                if value.__class__ is str:
+                    value = clean_text(value)
                 if kind == "text":
                     values[column.field] = value.strip() if value.__class__ is str else parse(kind, value)
                     continue
@@ -367,6 +446,10 @@ class _Reader:
                     values[column.field] = parse(kind, value, choices)
                 except ValueProblem as problem:
                     add(finding(problem.code, name, f"{letter}{number}", f"{column.header}: {problem.detail}"))
+                except _CELL_FAILURES:
+                    # One odd cell is a finding at that cell, never "the file is broken".
+                    add(finding("value-type", name, f"{letter}{number}", messages.VALUE_UNREADABLE.format(
+                        header=column.header, value=show(value))))
             if extras:
                 extra = {h: row[col] for col, h in extras.items() if col < width and not _is_blank(row[col])}
                 if extra:

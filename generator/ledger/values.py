@@ -39,6 +39,23 @@ def header_key(text: object) -> str:
     return _HEADER_MARKS.sub("", _SPACES.sub("", nfkc(str(text))))
 
 
+# Excel and LibreOffice store a control character in a cell as `_xHHHH_` (and a
+# literal "_x" as `_x005F_x`); openpyxl hands the escape over undecoded.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Control characters other than tab and line breaks: they print as nothing,
+# break file names and are illegal in the xlsx files we write.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """A cell's text with `_xHHHH_` escapes decoded and control characters (not tab or line breaks) removed."""
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    return text
+
+
 def show(raw: object) -> str:
     """How a raw value is quoted back to the user in a message."""
     if isinstance(raw, float) and raw.is_integer():
@@ -75,6 +92,9 @@ def parse_id(raw: object) -> str:
     raise ValueProblem("value-type", f"「{show(raw)}」は ID として使えません")
 
 
+# No count, day number or year in a ledger has more digits; a longer run of
+# digits is a typing accident (and int() refuses 4,300 digits and more).
+_INT_DIGITS = 15
 _INT_SUFFIX = re.compile(r"(回|人|名|件|か所|箇所|年度)$")
 
 
@@ -90,6 +110,8 @@ def parse_int(raw: object) -> int:
     if isinstance(raw, str):
         text = _INT_SUFFIX.sub("", nfkc(raw).strip().replace(",", ""))
         if re.fullmatch(r"-?\d+", text):
+            if len(text) > _INT_DIGITS:
+                raise ValueProblem("value-type", f"「{show(raw)}」は大きすぎます（{_INT_DIGITS}桁まで）")
             return int(text)
     raise ValueProblem("value-type", f"「{show(raw)}」は整数ではありません")
 
@@ -198,6 +220,8 @@ def parse_time(raw: object) -> dt.time:
         # An Excel time is a fraction of a day.
         if 0 <= raw < 1:
             seconds = round(raw * 86400)
+            if seconds >= 86400:   # 0.99999999 rounds to 24:00, which is no time of day
+                raise _bad_time(raw, "（24時以降の時刻です）")
             return dt.time(seconds // 3600, seconds % 3600 // 60)
         raise _bad_time(raw)
     if not isinstance(raw, str):

@@ -19,19 +19,21 @@ from __future__ import annotations
 import contextvars
 import io
 import re
+import stat
 import struct
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .. import messages
+from .. import messages, safezip
 from ..errors import TemplateError
 from .output import FIXED_ZIP_TIME, atomic_write, fix_core_times
 
@@ -121,10 +123,228 @@ _IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 
 
 def make_environment() -> SandboxedEnvironment:
-    """The Jinja environment for staff-edited templates: sandboxed, strict, escaping."""
-    env = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
-                               finalize=xml_safe, keep_trailing_newline=True)
+    """The Jinja environment for staff-edited templates: sandboxed, limited, strict, escaping."""
+    env = LimitedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             finalize=xml_safe, keep_trailing_newline=True)
     return env
+
+
+def make_text_environment() -> SandboxedEnvironment:
+    """The same limited sandbox for plain-text templates (mail.txt): strict, not escaping.
+
+    Render with `render_limited(template, context, name)` so that the time,
+    loop and output limits apply.
+    """
+    return LimitedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+# --- limits on what a staff-edited template may do ------------------------------
+#
+# Templates are data from staff (or from anyone who can drop a file in the
+# templates folder). The sandbox keeps them from reaching Python; these limits
+# keep them from running for ever or filling memory: nested range() loops,
+# 9**(9**9), 'x' * 10**9, a string doubled in a loop. Real templates stay far
+# below every one of them (a letter loops over a few agenda lines).
+
+MAX_RANGE = 10_000              # items one range() may give
+MAX_LOOP_STEPS = 1_000_000      # loop iterations in one rendering of one part
+MAX_NUMBER_ARG = 100_000        # a number given to a function or filter (a width, a count)
+MAX_INT_BITS = 100_000          # an integer result of ** or * (about 30,000 digits)
+MAX_TEXT = 1_000_000            # characters (or items) of a string or list built by *, +, ~ or a filter
+MAX_OUTPUT = 50_000_000         # characters of one rendered part
+TIME_BUDGET = 20.0              # seconds to render one part of one document
+
+_FORMAT_WIDTH = re.compile(r"%[-#0 +]*(?:\d{6,}|\*)|%[-#0 +]*\d*\.(?:\d{6,}|\*)")
+
+
+class TemplateLimit(Exception):
+    """A template went over one of the limits above; the message is Japanese."""
+
+
+class _Budget:
+    """Loop steps and time left for one rendering."""
+
+    def __init__(self, seconds: float):
+        self.deadline = time.monotonic() + seconds
+        self.steps = 0
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_LOOP_STEPS:
+            raise TemplateLimit(messages.TEMPLATE_LIMIT_LOOPS.format(limit=f"{MAX_LOOP_STEPS:,}"))
+        if not self.steps & 0x3FF:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TemplateLimit(messages.TEMPLATE_LIMIT_TIME.format(seconds=f"{TIME_BUDGET:g}"))
+
+
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("sasaeai_budget", default=None)
+
+
+def _budget() -> _Budget:
+    budget = _BUDGET.get()
+    if budget is None:      # rendered without render_limited: still bounded, from now on
+        budget = _Budget(TIME_BUDGET)
+        _BUDGET.set(budget)
+    return budget
+
+
+def _limited_range(*args) -> Iterator[int]:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise TemplateLimit(messages.TEMPLATE_LIMIT_RANGE.format(limit=f"{MAX_RANGE:,}"))
+    return _counted(numbers)
+
+
+def _counted(iterable) -> Iterator:
+    budget = _budget()
+    for item in iterable:
+        budget.step()
+        yield item
+
+
+def _check_size(value: object) -> object:
+    if isinstance(value, (str, list, tuple, bytes)) and len(value) > MAX_TEXT:
+        raise TemplateLimit(messages.TEMPLATE_LIMIT_TEXT.format(limit=f"{MAX_TEXT:,}"))
+    return value
+
+
+def _check_numbers(args: Iterable, kwargs: Mapping) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER_ARG:
+            raise TemplateLimit(messages.TEMPLATE_LIMIT_NUMBER.format(limit=f"{MAX_NUMBER_ARG:,}"))
+
+
+def _limited_filter(function):
+    """A filter whose arguments (not the value it filters) and result are held to the limits."""
+    skip = 1 + (getattr(function, "jinja_pass_arg", None) is not None)
+
+    def limited(*args, **kwargs):
+        _check_numbers(args[skip:], kwargs)
+        return _check_size(function(*args, **kwargs))
+
+    if hasattr(function, "jinja_pass_arg"):
+        limited.jinja_pass_arg = function.jinja_pass_arg
+    return limited
+
+
+def _int_bits(value: object) -> int:
+    return abs(value).bit_length() if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+class LimitedEnvironment(SandboxedEnvironment):
+    """The sandbox with limits on loops, numbers, sizes and time, and no include/import/extends."""
+
+    intercepted_binops = frozenset(["*", "**", "+", "%"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.globals["range"] = _limited_range
+        self.filters = {name: _limited_filter(f) for name, f in self.filters.items()}
+        self.filters["sasaeai_steps"] = _counted
+        self.filters["sasaeai_size"] = _check_size
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            if isinstance(right, (int, float)) and _int_bits(left) * max(right, 0) > MAX_INT_BITS:
+                raise TemplateLimit(messages.TEMPLATE_LIMIT_NUMBER.format(limit=f"{MAX_NUMBER_ARG:,}"))
+            if isinstance(right, (int, float)) and abs(right) > MAX_NUMBER_ARG:
+                raise TemplateLimit(messages.TEMPLATE_LIMIT_NUMBER.format(limit=f"{MAX_NUMBER_ARG:,}"))
+        elif operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_TEXT:
+                    raise TemplateLimit(messages.TEMPLATE_LIMIT_TEXT.format(limit=f"{MAX_TEXT:,}"))
+            if _int_bits(left) + _int_bits(right) > MAX_INT_BITS:
+                raise TemplateLimit(messages.TEMPLATE_LIMIT_NUMBER.format(limit=f"{MAX_NUMBER_ARG:,}"))
+        elif operator == "+":
+            if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)) \
+                    and len(left) + len(right) > MAX_TEXT:
+                raise TemplateLimit(messages.TEMPLATE_LIMIT_TEXT.format(limit=f"{MAX_TEXT:,}"))
+        elif operator == "%" and isinstance(left, str):
+            if _FORMAT_WIDTH.search(left):
+                raise TemplateLimit(messages.TEMPLATE_LIMIT_NUMBER.format(limit=f"{MAX_NUMBER_ARG:,}"))
+        return _check_size(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        _check_numbers(args, kwargs)
+        # str.format reaches here wrapped by the sandbox; a width in its format
+        # string ('{:>999999999}') would allocate before any result could be sized.
+        method = getattr(__obj, "__wrapped__", __obj)
+        owner = getattr(method, "__self__", None)
+        if isinstance(owner, str) and getattr(method, "__name__", "") in ("format", "format_map"):
+            if re.search(r"\{[^}]*[:!][^}]*\d{6,}", owner):
+                raise TemplateLimit(messages.TEMPLATE_LIMIT_NUMBER.format(limit=f"{MAX_NUMBER_ARG:,}"))
+        _budget().step()
+        return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        _guard_tree(tree)
+        return tree
+
+
+def _guard_tree(tree: nodes.Template) -> None:
+    """Count every loop step and size every ~ concatenation; refuse include, import and extends.
+
+    Each for-loop's iterable goes through the `sasaeai_steps` filter, so
+    nested loops over anything (not only range) share one step budget.
+    """
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        raise jinja2.TemplateSyntaxError(messages.TEMPLATE_NO_INCLUDE, node.lineno)
+    for node in tree.find_all(nodes.For):
+        node.iter = nodes.Filter(node.iter, "sasaeai_steps", [], [], None, None, lineno=node.lineno)
+    for parent in list(tree.find_all(nodes.Node)):
+        for field_name, value in parent.iter_fields():
+            if isinstance(value, nodes.Concat):
+                setattr(parent, field_name, _sized(value))
+            elif isinstance(value, list):
+                parent_list = value
+                for index, item in enumerate(parent_list):
+                    if isinstance(item, nodes.Concat):
+                        parent_list[index] = _sized(item)
+
+
+def _sized(node: nodes.Concat) -> nodes.Filter:
+    return nodes.Filter(node, "sasaeai_size", [], [], None, None, lineno=node.lineno)
+
+
+def check_template_package(archive: zipfile.ZipFile, path: Path) -> None:
+    """The ledger's decompression limits, for a template; its text parts get a tighter cap."""
+    text_parts = tuple(name for name in archive.namelist() if _RENDERED_PART.fullmatch(name))
+    try:
+        safezip.check_package(archive, safezip.TEMPLATE, text_parts, safezip.TEMPLATE_TEXT_PART)
+    except safezip.PackageTooLarge as exc:
+        limit = f"{exc.limit:,} 個" if exc.what == "parts" else safezip.human_size(exc.limit)
+        raise TemplateError(messages.TEMPLATE_TOO_LARGE.format(path=path, part=exc.part or path.name,
+                                                               limit=limit)) from None
+    except safezip.BROKEN:
+        raise TemplateError(messages.TEMPLATE_NOT_DOCX.format(path=path)) from None
+
+
+def render_limited(template: jinja2.Template, context: Mapping, name: str) -> str:
+    """Render within the limits: loop steps, time and output size. A breach is a TemplateError naming `name`."""
+    budget = _Budget(TIME_BUDGET)
+    token = _BUDGET.set(budget)
+    try:
+        chunks = []
+        size = 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise TemplateLimit(messages.TEMPLATE_LIMIT_OUTPUT.format(limit=f"{MAX_OUTPUT // 1_000_000} MB"))
+            budget.check_time()
+            chunks.append(chunk)
+        return "".join(chunks)
+    except TemplateLimit as exc:
+        raise TemplateError(messages.TEMPLATE_LIMIT.format(path=name, error=exc)) from None
+    except RecursionError:
+        raise TemplateError(messages.TEMPLATE_LIMIT.format(path=name, error=messages.TEMPLATE_LIMIT_DEPTH)) from None
+    except MemoryError:
+        raise TemplateError(messages.TEMPLATE_LIMIT.format(path=name, error=messages.TEMPLATE_LIMIT_MEMORY)) from None
+    finally:
+        _BUDGET.reset(token)
 
 
 def _docxtpl():
@@ -163,6 +383,12 @@ class CompiledTemplate:
     # --- preparation -------------------------------------------------------------
     def _load(self) -> None:
         try:
+            info = self.path.stat() if self.data is None else None
+            if info is not None and not stat.S_ISREG(info.st_mode):   # a FIFO would block the open
+                raise TemplateError(messages.TEMPLATE_NOT_DOCX.format(path=self.path))
+            if info is not None and info.st_size > safezip.TEMPLATE.file:
+                raise TemplateError(messages.TEMPLATE_TOO_LARGE.format(
+                    path=self.path, part=self.path.name, limit=safezip.human_size(safezip.TEMPLATE.file)))
             archive = zipfile.ZipFile(io.BytesIO(self.data) if self.data is not None else self.path)
         except FileNotFoundError:
             raise TemplateError(messages.TEMPLATE_NOT_FOUND.format(path=self.path)) from None
@@ -172,6 +398,7 @@ class CompiledTemplate:
             names = archive.namelist()
             if "word/document.xml" not in names:
                 raise TemplateError(messages.TEMPLATE_NOT_DOCX.format(path=self.path))
+            check_template_package(archive, self.path)
             for name in names:
                 body = archive.read(name)
                 if name == "docProps/core.xml":
@@ -213,7 +440,7 @@ class CompiledTemplate:
         if media is not None:
             media.part = entry.name
         try:
-            xml = entry.template.render(context)
+            xml = render_limited(entry.template, context, self.path.name)
         except jinja2.UndefinedError as exc:
             raise TemplateError(messages.TEMPLATE_UNDEFINED.format(
                 path=self.path.name, error=exc.message)) from exc
