@@ -207,7 +207,8 @@ FILE_KINDS = {"letter": "開催通知・出欠回答票（1人分）", "print": 
               "sendlist": "送付リスト", "minutes": "議事録", "annual": "年次報告",
               "agenda": "会議次第", "roster": "受付名簿", "nameplates": "名札（A4 二つ折り）",
               "honoraria": "謝礼（報償費）支払一覧", "public_minutes": "公開用会議録",
-              "newsletter": "協議体だより", "appointments": "委嘱状", "labels_all": "宛名ラベル（今月の郵送分すべて）"}
+              "newsletter": "協議体だより", "appointments": "委嘱状",
+              "summary_letter": "会議のまとめ（1人分）", "summary_print": "印刷用のまとめ一式", "summary_labels": "宛名ラベル（まとめ）", "labels_all": "宛名ラベル（今月の郵送分すべて）"}
 
 
 def monthly_counts(batch: "Batch") -> list[tuple[str, int]]:

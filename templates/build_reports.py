@@ -161,8 +161,70 @@ def build_member_list() -> Path:
     return save(doc, "member_list.docx")
 
 
+def build_meeting_summary() -> Path:
+    """会議のまとめ: the results of a meeting, sent to each member afterwards (第1節3(6)④)."""
+    doc = new_document()
+    for text in ("{{ recipient.postal }}", "{{ recipient.address1 }}", "{{ recipient.address2 }}",
+                 "{{ recipient.org_line }}"):
+        field = text[3:-3]
+        para(doc, "{%p if " + field + " %}")
+        para(doc, text)
+        para(doc, "{%p endif %}")
+    para(doc, "{{ recipient.addressee }}", size=12)
+    para(doc)
+    para(doc, "{{ sender.line }}", align=R)
+    para(doc)
+    para(doc, "{{ title }}", align=C, size=13, bold=True, font=GOTHIC, space_after=6)
+    para(doc, "{{ meeting.date }}に{{ meeting.place }}で開いた{{ meeting.title }}の話し合いの結果を、"
+              "次のとおりまとめました。ご出席できなかった方もご確認ください。", indent_first=10.5, space_after=4)
+    para(doc, "{%p if meeting.agenda %}")
+    para(doc, "議題：{% for a in meeting.agenda %}{{ a }}{% if not loop.last %}、{% endif %}{% endfor %}", left=10.5)
+    para(doc, "{%p endif %}")
+    heading(doc, "１　決まったこと")
+    para(doc, "{%p for d in decisions %}")
+    para(doc, "・{{ d }}", left=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if not decisions %}")
+    para(doc, "今回は決定事項はありません。", left=10.5)
+    para(doc, "{%p endif %}")
+    heading(doc, "２　引き続き話し合うこと")
+    para(doc, "{%p for d in pending %}")
+    para(doc, "・{{ d }}", left=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if not pending %}")
+    para(doc, "ありません。", left=10.5)
+    para(doc, "{%p endif %}")
+    heading(doc, "３　次回までの宿題")
+    para(doc, "{%p if homework %}")
+    loop_table(doc, ["内容", "担当", "期限"], ["{{ h.content }}", "{{ h.owner }}", "{{ h.due }}"], [100, 34, 32],
+               "for h in homework")
+    para(doc, "{%p else %}")
+    para(doc, "ありません。", left=10.5)
+    para(doc, "{%p endif %}")
+    heading(doc, "４　出された地域の課題・資源・アイデア")
+    para(doc, "{%p for f in found %}")
+    para(doc, "・【{{ f.kind }}】{{ f.content }}", left=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if not found %}")
+    para(doc, "ありません。", left=10.5)
+    para(doc, "{%p endif %}")
+    heading(doc, "５　次回の予定")
+    para(doc, "{{ next.text }}", left=10.5)
+    para(doc, "{%p if next.agenda %}")
+    para(doc, "議題（予定）：{% for a in next.agenda %}{{ a }}{% if not loop.last %}、{% endif %}{% endfor %}",
+         left=10.5)
+    para(doc, "{%p endif %}")
+    para(doc)
+    para(doc, "【問い合わせ先】{{ contact.department }}{% if contact.person %}　{% if contact.role %}{{ contact.role }}"
+              "　{% endif %}{{ contact.person }}{% endif %}"
+              "{% if contact.phone %}　電話：{{ contact.phone }}{% endif %}{% if contact.email %}　メール："
+              "{{ contact.email }}{% endif %}", size=9.5)
+    _drop_first_empty(doc)
+    return save(doc, "meeting_summary.docx")
+
+
 def build_all() -> list[Path]:
-    return [build_handover(), build_newsletter(), build_appointment(), build_member_list()]
+    return [build_handover(), build_newsletter(), build_appointment(), build_member_list(), build_meeting_summary()]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ and an exit code, never a traceback, a hang or gigabytes of memory.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess

@@ -319,8 +319,9 @@ def test_templates_export_edit_and_check(tmp_path):
     assert run("templates", "export", folder).exit_code == 0
     assert sorted(p.name for p in folder.iterdir()) == ["agenda.docx", "annual_report.docx", "appointment.docx",
                                                         "handover.docx", "invitation.docx", "labels.docx", "mail.txt",
-                                                        "member_list.docx", "minutes.docx", "nameplates.docx",
-                                                        "newsletter.docx", "roster.docx"]
+                                                        "mail_summary.txt", "meeting_summary.docx", "member_list.docx",
+                                                        "minutes.docx", "nameplates.docx", "newsletter.docx",
+                                                        "roster.docx"]
     assert run("templates", "export", folder).exit_code == 2         # no silent overwrite
     result = run("templates", "check", folder)
     assert result.exit_code == 0 and "問題ありません" in result.output

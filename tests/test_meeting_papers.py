@@ -248,3 +248,53 @@ def test_monthly_makes_appointments_for_members_appointed_in_the_month(ledger_fi
     assert "北の会議　事務局（社協）" in text
     summary = (tmp_path / "2026-07" / "一覧.txt").read_text(encoding="utf-8")
     assert "[委嘱状] 北の会議: 委嘱状（自治 一子）を作成" in summary
+
+
+def test_meeting_summary_goes_to_every_member_and_is_mailed_once(ledger_file, tmp_path):
+    from aiosmtpd.controller import Controller
+
+    from generator.batch.send import Settings, send_batch
+    from generator.web.server import free_port
+
+    s = minimal()
+    s["基本情報"].append(["メール", "fukushi@test-town.example"])
+    s["協議記録"] = [["会議ID", "区分", "内容", "担当", "期限"],
+                     ["K01", "決定事項", "買い物支援の試行を始める", None, None],
+                     ["K01", "継続検討", "移動支援の担い手", None, None],
+                     ["K01", "宿題", "店舗に協力を頼む", "社協 次郎", D(2026, 6, 30)],
+                     ["K01", "地域資源", "駅前の空き店舗", None, None]]
+    run_monthly(ledger_file(s), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    folder = tmp_path / "2026-05" / "会議のまとめ" / "K01_町の会議_第1回"
+    letters = sorted(p.name for p in folder.iterdir())
+    # M01 手渡し, M02 郵送, M03 メール get one each; M04 (不要) none; paper ones printed together, posted ones labelled.
+    assert letters == ["001_M01_座長 花子.docx", "002_M02_社協 次郎.docx", "003_M03_老人 三郎.docx",
+                       "印刷用_まとめ一式.docx", "宛名ラベル.docx"]
+    text = "\n".join(_texts(folder / "002_M02_社協 次郎.docx"))
+    for expected in ("第1回 町の会議　会議のまとめ", "社協 次郎", "・買い物支援の試行を始める", "・移動支援の担い手",
+                     "店舗に協力を頼む", "【地域資源】駅前の空き店舗", "令和8年7月15日（水）", "テスト町長　試験 一郎"):
+        assert expected in text, expected
+    combined = "\n".join(_texts(folder / "印刷用_まとめ一式.docx"))
+    assert combined.count("第1回 町の会議　会議のまとめ") == 2 and "老人 三郎" not in combined   # paper ones only
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = Settings(host="127.0.0.1", port=controller.port, tls="none", retry_wait=0)
+        plan = send_batch(tmp_path / "2026-05", None, really=False)
+        assert [(i.kind, i.to) for i in plan.would_send] == [("meeting_summary", "m03@example.jp")]
+        assert plan.would_send[0].subject == "第1回 町の会議　会議のまとめ"
+        report = send_batch(tmp_path / "2026-05", settings, really=True)
+        assert len(report.sent) == 1 and len(handler.messages) == 1
+        again = send_batch(tmp_path / "2026-05", settings, really=True)
+        assert again.sent == [] and len(handler.messages) == 1       # never twice
+    finally:
+        controller.stop()

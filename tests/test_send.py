@@ -715,3 +715,17 @@ def test_a_second_send_on_the_same_output_folder_waits_its_turn(batch):
         with pytest.raises(SendError) as refused:
             send_batch(batch, settings(server.port), really=True)
         assert "別の sasaeai send が送信中です" in refused.value.message and server.messages == []
+
+
+def test_an_endless_mail_template_is_a_template_error_not_a_hang(tmp_path):
+    from generator.batch.send import _mail_template
+    from generator.render.engine import render_limited
+    from generator.errors import TemplateError
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    # A plain sandbox would happily build this 2 MB body; the limited one refuses it.
+    (folder / "mail.txt").write_text('件名: x\n{{ "x" * 2000000 }}', encoding="utf-8")
+    template = _mail_template(folder)
+    with pytest.raises(TemplateError, match="mail.txt"):
+        render_limited(template, {}, "mail.txt")

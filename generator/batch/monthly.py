@@ -231,6 +231,20 @@ def _remove_stale(folder: Path, previous: Manifest | None, files: list[FileEntry
                     pass
 
 
+def _letters(batch: Batch, item: Item, version: str, by_path: dict[str, FileEntry]) -> list[LetterEntry]:
+    """One entry per recipient's letter of an item that was made."""
+    if not (item.result and item.result.folder):
+        return []
+    letters = []
+    for path, member in zip(item.result.letters, item.plan.recipients):
+        rel = path.relative_to(batch.folder).as_posix()
+        letters.append(LetterEntry(
+            member_id=member.member_id, name=member.name, honorific=member.honorific or "様",
+            delivery=member.delivery, email=member.email, file=rel, sha256=by_path[rel].sha256,
+            pdf=by_path[rel].pdf, version=store.letter_version(version, by_path[rel].sha256)))
+    return letters
+
+
 def _manifest(batch: Batch, ledger_path: str | Path) -> Manifest:
     info = batch.ledger.info
     by_path = {f.path: f for f in batch.files}
@@ -247,13 +261,12 @@ def _manifest(batch: Batch, ledger_path: str | Path) -> Manifest:
         if item.kind == "invitation":
             entry.version, entry.history, entry.late = meeting_version(meeting), item.history, item.late
             entry.days_left, entry.revised = item.days_left, item.revised
-            if item.result and item.result.folder:
-                for path, member in zip(item.result.letters, item.plan.recipients):
-                    rel = path.relative_to(batch.folder).as_posix()
-                    entry.letters.append(LetterEntry(
-                        member_id=member.member_id, name=member.name, honorific=member.honorific or "様",
-                        delivery=member.delivery, email=member.email, file=rel, sha256=by_path[rel].sha256,
-                        pdf=by_path[rel].pdf, version=store.letter_version(entry.version, by_path[rel].sha256)))
+            entry.letters = _letters(batch, item, entry.version, by_path)
+        elif getattr(item, "result", None) is not None:
+            # A document each member receives (会議のまとめ): its letters are versioned apart from
+            # the invitations', so one never stands for the other in the send log.
+            entry.version = f"{item.kind}:{meeting_version(meeting)}"
+            entry.letters = _letters(batch, item, entry.version, by_path)
         else:
             entry.file = item.path.relative_to(batch.folder).as_posix() if item.path else ""
         meetings.append(entry)

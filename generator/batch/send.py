@@ -40,12 +40,12 @@ from typing import Callable
 from urllib.parse import quote
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from .. import messages
 from ..documents.base import default_template_bytes
-from ..documents.templates import MAIL_TEMPLATE
+from ..documents.templates import MAIL_TEMPLATE, MAIL_TEMPLATES
 from ..errors import OutputError, SasaeaiError, UsageError
+from ..render.engine import make_text_environment, render_limited
 from ..render.output import inside
 from . import store
 from .store import MANIFEST, Manifest, ManifestMissing, SendLog, SendLogBusy, SendRecord
@@ -121,7 +121,7 @@ class Settings:
 class Outgoing:
     """One letter to e-mail, and what was decided about it."""
 
-    key: str                      # meeting ID / member ID
+    key: str                      # letter_key(): meeting ID / member ID, with the kind unless an invitation
     meeting_id: str
     member_id: str
     name: str
@@ -133,6 +133,7 @@ class Outgoing:
     batch: str                    # the month folder
     letter: Path | None = None    # the .docx the version stands for, when a PDF of it is attached
     letter_sha256: str = ""
+    kind: str = "invitation"      # which document: an invitation or a 会議のまとめ
     revised: bool = False         # 【訂正】: the recipient may hold an earlier, different version
     previous: str = ""            # that version
     message_id: str = ""
@@ -174,13 +175,23 @@ def load_manifest(batch: Path) -> Manifest:
     return manifest
 
 
+# What each kind of e-mailed letter is called in an attachment's name.
+MAILED_KINDS = {"invitation": "開催通知", "meeting_summary": "会議のまとめ"}
+
+
+def letter_key(kind: str, meeting_id: str, member_id: str) -> str:
+    """The send log's key of one recipient's letter; invitations keep the key they always had."""
+    return f"{meeting_id}/{member_id}" if kind == "invitation" else f"{meeting_id}/{kind}/{member_id}"
+
+
 def outgoing(batch: Path, manifest: Manifest) -> list[Outgoing]:
     """Every メール letter of the batch, with the PDF attached when the batch has one."""
     out = []
     files = {f.path: f for f in manifest.files}
     for meeting in manifest.meetings:
-        if meeting.kind != "invitation":
+        if meeting.kind not in MAILED_KINDS:
             continue
+        what = MAILED_KINDS[meeting.kind]
         for letter in meeting.letters:
             if letter.delivery != "メール":
                 continue
@@ -196,9 +207,10 @@ def outgoing(batch: Path, manifest: Manifest) -> list[Outgoing]:
             except OutputError:
                 raise SendError(messages.SEND_STALE.format(path=batch, file=attachment)) from None
             out.append(Outgoing(
-                key=f"{meeting.meeting_id}/{letter.member_id}", meeting_id=meeting.meeting_id,
+                key=letter_key(meeting.kind, meeting.meeting_id, letter.member_id), kind=meeting.kind,
+                meeting_id=meeting.meeting_id,
                 member_id=letter.member_id, name=name, to=one_line(letter.email).strip(), attachment=path,
-                attachment_name=one_line(f"{meeting.title} 開催通知（{letter.name}{letter.honorific}）{suffix}"),
+                attachment_name=one_line(f"{meeting.title} {what}（{letter.name}{letter.honorific}）{suffix}"),
                 sha256=digest, version=letter.version, batch=batch.name, letter=docx,
                 letter_sha256=letter.sha256))
     return out
@@ -412,9 +424,9 @@ def message_id(item: Outgoing, domain: str) -> str:
 class Composer:
     """Builds the messages of one batch; what all of them share is built once."""
 
-    def __init__(self, manifest: Manifest, template: jinja2.Template, now: Callable[[], dt.datetime]):
+    def __init__(self, manifest: Manifest, templates: dict[str, jinja2.Template], now: Callable[[], dt.datetime]):
         self.manifest = manifest
-        self.template = template
+        self.templates = templates
         self.now = now
         sender = manifest.sender
         address = ascii_address(sender.get("email", ""))
@@ -428,23 +440,25 @@ class Composer:
         parts = _address(display, address)
         self.shared = (_fold("From", parts) + _fold("Reply-To", parts)).encode("ascii")
         self.context_sender = _one_line_values(dict(sender) | {"office": display})
-        self.letters = {(m.meeting_id, l.member_id): (m, l) for m in manifest.meetings
-                        if m.kind == "invitation" for l in m.letters}
-        self.meeting_contexts: dict[str, dict] = {}
+        self.letters = {(m.kind, m.meeting_id, l.member_id): (m, l) for m in manifest.meetings
+                        if m.kind in MAILED_KINDS for l in m.letters}
+        self.meeting_contexts: dict[tuple[str, str], dict] = {}
 
     def compose(self, item: Outgoing, attachment: bytes) -> None:
         """Fill item.subject, item.message_id and item.wire; a problem with this one letter raises ValueError."""
         to = ascii_address(item.to)
         if to is None:
             raise ValueError(messages.SEND_BAD_ADDRESS.format(address=item.to))
-        meeting, letter = self.letters[(item.meeting_id, item.member_id)]
+        meeting, letter = self.letters[(item.kind, item.meeting_id, item.member_id)]
+        name = MAIL_TEMPLATES[item.kind]
         try:
-            if meeting.meeting_id not in self.meeting_contexts:
-                self.meeting_contexts[meeting.meeting_id] = _one_line_values(meeting.to_json())
-            text = self.template.render(sender=self.context_sender, meeting=self.meeting_contexts[meeting.meeting_id],
-                                        letter=_one_line_values(letter.to_json()), revised=item.revised)
+            if (item.kind, meeting.meeting_id) not in self.meeting_contexts:
+                self.meeting_contexts[(item.kind, meeting.meeting_id)] = _one_line_values(meeting.to_json())
+            text = render_limited(self.templates[item.kind], {
+                "sender": self.context_sender, "meeting": self.meeting_contexts[(item.kind, meeting.meeting_id)],
+                "letter": _one_line_values(letter.to_json()), "revised": item.revised}, name)
         except jinja2.TemplateError as exc:
-            raise SendError(messages.SEND_TEMPLATE.format(path=MAIL_TEMPLATE, error=exc)) from exc
+            raise SendError(messages.SEND_TEMPLATE.format(path=name, error=exc)) from exc
         first, _, body = text.partition("\n")
         item.subject = one_line(first.removeprefix("件名:"))
         item.message_id = message_id(item, self.domain)
@@ -481,17 +495,22 @@ def office_name(sender: dict) -> str:
     return " ".join(x for x in (town, department) if x)
 
 
-def _mail_template(templates_dir: str | Path | None) -> jinja2.Template:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    edited = Path(templates_dir) / MAIL_TEMPLATE if templates_dir else None
+def _mail_template(templates_dir: str | Path | None, name: str = MAIL_TEMPLATE) -> jinja2.Template:
+    # The same limits as the Word templates: no endless loops or output bombs from an edited mail.txt.
+    env = make_text_environment()
+    edited = Path(templates_dir) / name if templates_dir else None
     if edited is not None and edited.exists():
         source, where = edited.read_text(encoding="utf-8"), edited
     else:
-        source, where = default_template_bytes(MAIL_TEMPLATE).decode("utf-8"), MAIL_TEMPLATE
+        source, where = default_template_bytes(name).decode("utf-8"), name
     try:
         return env.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise SendError(messages.SEND_TEMPLATE.format(path=where, error=exc.message)) from exc
+
+
+def _mail_templates(templates_dir: str | Path | None) -> dict[str, jinja2.Template]:
+    return {kind: _mail_template(templates_dir, name) for kind, name in MAIL_TEMPLATES.items()}
 
 
 # --- delivery -------------------------------------------------------------------------------
@@ -781,7 +800,7 @@ def send_batch(batch: str | Path, settings: Settings | None = None, *, really: b
     manifest = load_manifest(batch)
     if not manifest.sender.get("email"):
         raise SendError(messages.SEND_NO_SENDER)
-    composer = Composer(manifest, _mail_template(templates_dir), now)
+    composer = Composer(manifest, _mail_templates(templates_dir), now)
     items = outgoing(batch, manifest)
     attachments = verify(batch, items)
     history = store.read_send_history(batch.parent)
@@ -790,7 +809,7 @@ def send_batch(batch: str | Path, settings: Settings | None = None, *, really: b
     newer = superseded(batch)
     todo = []
     for item in items:
-        if item.meeting_id in newer:
+        if item.kind == "invitation" and item.meeting_id in newer:
             report.skipped.append((item, messages.SEND_SKIP_SUPERSEDED.format(month=newer[item.meeting_id])))
             continue
         decision = decide(item.version, by_key.get(item.key, []), resend_revised, retry_unconfirmed)

@@ -131,6 +131,9 @@ class MeetingEntry:
             out |= {"version": self.version, "history": self.history, "late": self.late,
                     "days_left": self.days_left, "revised": self.revised, "skipped": self.skipped,
                     "letters": [letter.to_json() for letter in self.letters]}
+        elif self.letters:      # another document sent to each member (会議のまとめ)
+            out |= {"version": self.version, "skipped": self.skipped,
+                    "letters": [letter.to_json() for letter in self.letters]}
         else:
             out |= {"skipped": self.skipped, "file": self.file}
         return out

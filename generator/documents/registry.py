@@ -5,11 +5,11 @@ template under templates/ and its tests, and add it here.
 """
 from __future__ import annotations
 
-from . import (annual, appointments, handover, honoraria, invitation, meeting_day, minutes, newsletter,
-               public_minutes)
+from . import (annual, appointments, handover, honoraria, invitation, meeting_day, meeting_summary, minutes,
+               newsletter, public_minutes)
 from .base import DocumentType, TemplateFile
 
-DOCUMENT_TYPES: tuple[DocumentType, ...] = (invitation.TYPE, meeting_day.TYPE, minutes.TYPE,
+DOCUMENT_TYPES: tuple[DocumentType, ...] = (invitation.TYPE, meeting_day.TYPE, minutes.TYPE, meeting_summary.TYPE,
                                              public_minutes.TYPE, newsletter.TYPE, honoraria.TYPE,
                                              appointments.TYPE, annual.TYPE, handover.TYPE)
 

@@ -18,7 +18,10 @@ from .registry import all_templates
 
 # Plain-text templates beside the Word ones: the e-mail subject and body.
 MAIL_TEMPLATE = "mail.txt"
-TEXT_TEMPLATES = (MAIL_TEMPLATE,)
+SUMMARY_MAIL_TEMPLATE = "mail_summary.txt"
+# The e-mail subject and body for each kind of letter that is e-mailed.
+MAIL_TEMPLATES = {"invitation": MAIL_TEMPLATE, "meeting_summary": SUMMARY_MAIL_TEMPLATE}
+TEXT_TEMPLATES = (MAIL_TEMPLATE, SUMMARY_MAIL_TEMPLATE)
 
 
 def export(dest: str | Path, force: bool = False) -> list[Path]:

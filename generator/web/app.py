@@ -23,7 +23,7 @@ from .. import messages, summary, workflows
 from ..batch import store
 from ..batch.send import Settings
 from ..documents.registry import all_templates
-from ..documents.templates import MAIL_TEMPLATE
+from ..documents.templates import TEXT_TEMPLATES
 from ..errors import OutputError, SasaeaiError
 from ..japanese import format_date
 from ..ledger.findings import ERROR, INFO, SEVERITY_JA, WARNING
@@ -400,7 +400,7 @@ def _dry_run(state: State, month: str):
 
 
 def _template_names() -> list[str]:
-    return [t.filename for _doc, t in all_templates()] + [MAIL_TEMPLATE]
+    return [t.filename for _doc, t in all_templates()] + list(TEXT_TEMPLATES)
 
 
 def _empty_dir(state: State) -> Path:
