@@ -247,11 +247,14 @@ def annual(ledger: str, fiscal_year: int, as_of: str | None, out_dir: str, templ
               help="PDF 変換の制限時間（秒）。既定は 60 秒＋1ファイルにつき 5 秒。")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="通知を作る並列プロセス数。")
 @click.option("--annual", "with_annual", is_flag=True, help="3月以外でも年次報告書を作ります。")
+@click.option("--as-of", "as_of", default=None,
+              help="この日より前の会議を開催済みとみなします（まとめ・謝礼・公開用会議録・だより）。既定は今日。")
 @label_start_option
 @templates_option
 @password_option
 def monthly(ledger: str, month: str, out_dir: str, pdf: bool, pdf_timeout: float | None, jobs: int,
-            with_annual: bool, label_start: int, templates_dir: str | None, password: str | None) -> None:
+            with_annual: bool, as_of: str | None, label_start: int, templates_dir: str | None,
+            password: str | None) -> None:
     """月次処理: 点検、翌月の会議の通知一式、今月の会議の議事録、3月は年次報告書。
 
     今月の会議でまだ通知していないものは「遅れ」として今月発送分を作ります。
@@ -268,7 +271,7 @@ def monthly(ledger: str, month: str, out_dir: str, pdf: bool, pdf_timeout: float
         find_soffice()    # say so before any work when LibreOffice is missing
     with _progress(messages.PROGRESS_BATCH) as (progress, on_total):
         batch = workflows.run_monthly(ledger, month, out_dir, pdf=pdf, jobs=jobs, annual=with_annual,
-                                      pdf_timeout=pdf_timeout,
+                                      pdf_timeout=pdf_timeout, today=workflows.parse_day(as_of),
                                       templates_dir=templates_dir, password=password, label_start=label_start,
                                       progress=progress, on_total=on_total)
     click.echo(summary.format_monthly(batch))

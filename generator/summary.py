@@ -135,7 +135,7 @@ def format_monthly(batch: "Batch") -> str:
         lines += [f"    {f.line()}" for f in item.blocking]
         lines += doc.summary_notes(item)
         result = getattr(item, "result", None)
-        if result is not None and not item.skip_reason:
+        if item.kind == "invitation" and result is not None and not item.skip_reason:
             letters += len(result.letters)
             emails += result.count("メール")
     if batch.annual:
@@ -213,7 +213,7 @@ FILE_KINDS = {"letter": "開催通知・出欠回答票（1人分）", "print": 
 
 def monthly_counts(batch: "Batch") -> list[tuple[str, int]]:
     """The batch's counts with their Japanese labels: letters, labels, mail planned, late, revised, held back."""
-    made = [i for i in batch.items if getattr(i, "result", None) is not None and not i.skip_reason]
+    made = [i for i in batch.items if i.kind == "invitation" and i.result is not None and not i.skip_reason]
     return [
         ("通知", sum(len(i.result.letters) for i in made)),
         ("宛名ラベル", sum(i.result.count("郵送") for i in made)),

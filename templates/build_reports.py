@@ -196,7 +196,7 @@ def build_meeting_summary() -> Path:
     para(doc, "{%p endif %}")
     heading(doc, "３　次回までの宿題")
     para(doc, "{%p if homework %}")
-    loop_table(doc, ["内容", "担当", "期限"], ["{{ h.content }}", "{{ h.owner }}", "{{ h.due }}"], [100, 34, 32],
+    loop_table(doc, ["内容", "担当", "期限"], ["{{ h.content }}", "{{ h.owner }}", "{{ h.due }}"], [92, 32, 42],
                "for h in homework")
     para(doc, "{%p else %}")
     para(doc, "ありません。", left=10.5)

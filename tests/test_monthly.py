@@ -265,3 +265,13 @@ def test_all_of_the_months_labels_in_one_file(december, tmp_path):
     from docx import Document
     cells = [c.text.strip() for r in Document(tmp_path / "2026-12" / entry[0]["path"]).tables[0].rows for c in r.cells]
     assert cells[:10] == [""] * 10 and cells[10].endswith(per_meeting[0])
+
+
+def test_as_of_decides_which_meetings_count_as_held(tmp_path):
+    early = run("monthly", SAMPLE, "--month", "2026-11", "--as-of", "2026-11-01", "--out", tmp_path / "a")
+    late = run("monthly", SAMPLE, "--month", "2026-11", "--as-of", "2026-11-30", "--out", tmp_path / "b")
+    assert early.exit_code in (0, 1) and late.exit_code in (0, 1)
+    assert "[まとめ]" not in early.output and "[謝礼]" not in early.output
+    assert "[まとめ] C0-04" in late.output and "[謝礼] C0-04" in late.output
+    # Letters are counted once: まとめ are not 通知.
+    assert "合計: 通知 31 通" in late.output

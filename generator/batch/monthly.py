@@ -113,7 +113,7 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     out_root = Path(out_root)
     earlier, this_run = _earlier_invitations(out_root, month)
     # The batches hold the letters already made: a meeting with one is not "without a letter".
-    ledger, report = load_and_check(ledger_path, fiscal_year, password, lettered={*earlier, *this_run})
+    ledger, report = load_and_check(ledger_path, fiscal_year, password, as_of=today, lettered={*earlier, *this_run})
     folder = make_out_folder(inside(out_root, month))
     remove_temp_files(folder)
     previous = store.read_manifest_or_empty(folder)
