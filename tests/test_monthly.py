@@ -268,10 +268,11 @@ def test_all_of_the_months_labels_in_one_file(december, tmp_path):
 
 
 def test_as_of_decides_which_meetings_count_as_held(tmp_path):
-    early = run("monthly", SAMPLE, "--month", "2026-11", "--as-of", "2026-11-01", "--out", tmp_path / "a")
-    late = run("monthly", SAMPLE, "--month", "2026-11", "--as-of", "2026-11-30", "--out", tmp_path / "b")
+    # December's meetings are still 予定 in the sample: held only once their day has passed.
+    early = run("monthly", SAMPLE, "--month", "2026-12", "--as-of", "2026-12-01", "--out", tmp_path / "a")
+    late = run("monthly", SAMPLE, "--month", "2026-12", "--as-of", "2026-12-31", "--out", tmp_path / "b")
     assert early.exit_code in (0, 1) and late.exit_code in (0, 1)
-    assert "[まとめ]" not in early.output and "[謝礼]" not in early.output
-    assert "[まとめ] C0-04" in late.output and "[謝礼] C0-04" in late.output
+    assert "[謝礼]" not in early.output and "[だより]" not in early.output
+    assert "[謝礼] C2-04" in late.output and "[だより] C4-05" in late.output
     # Letters are counted once: まとめ are not 通知.
-    assert "合計: 通知 31 通" in late.output
+    assert "合計: 通知 48 通" in early.output and "合計: 通知 48 通" in late.output
