@@ -298,3 +298,14 @@ def test_meeting_summary_goes_to_every_member_and_is_mailed_once(ledger_file, tm
         assert again.sent == [] and len(handler.messages) == 1       # never twice
     finally:
         controller.stop()
+
+
+def test_no_newsletter_for_a_council_that_meets_in_private(ledger_file, tmp_path):
+    s = minimal()
+    add_column(s, "協議体", "公開", ["公開", "非公開"])
+    s["基本情報"][4][1] = "テスト町役場 福祉課"
+    run_monthly(ledger_file(s), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    made = sorted(p.name for p in (tmp_path / "2026-05" / "協議体だより").iterdir())
+    assert made == ["協議体だより_K01_町の会議_第1回.docx"]          # K11 is 北の会議's, 非公開
+    text = "\n".join(_texts(tmp_path / "2026-05" / "協議体だより" / made[0]))
+    assert "お問い合わせ: テスト町役場 福祉課" in text and "テスト町 テスト町役場" not in text

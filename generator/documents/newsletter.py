@@ -43,10 +43,16 @@ def newsletter_context(ledger: Ledger, meeting: Meeting) -> dict:
         "decisions": decisions,
         "activities": [{"name": a.name, "kind": a.kind, "frequency": a.frequency} for a in activities],
         "next": next_text,
-        "contact": "　".join(x for x in (f"{info.municipality} {info.department}", f"電話 {info.phone}" if info.phone
-                                        else "", info.email) if x),
+        "contact": "　".join(x for x in (_office(info), f"電話 {info.phone}" if info.phone else "", info.email) if x),
     }
     return redactor(ledger, meeting)(context)
+
+
+def _office(info) -> str:
+    """'あおば町 福祉課', without saying the town twice when 担当課 already names it (あおば町役場 福祉課)."""
+    if info.department.startswith(info.municipality):
+        return info.department
+    return f"{info.municipality} {info.department}".strip()
 
 
 class Newsletter(DocumentType):
@@ -58,15 +64,17 @@ class Newsletter(DocumentType):
     templates = (NEWSLETTER_TEMPLATE,)
     folder = "協議体だより"
     leaves_by = PREFECTURE
-    due = "今月の開催済みの会議"
+    due = "今月の開催済みの会議（協議体の公開が「非公開」のものを除く）"
 
     def example_contexts(self) -> dict[str, dict]:
         ledger, _council, meeting, _member = example_ledger()
         return {"newsletter": newsletter_context(ledger, meeting)}
 
     def plan_month(self, month: MonthPlan) -> list[Item]:
+        # A council that meets in private (公開 非公開) publishes no newsletter of its meetings either.
+        private = {c.council_id for c in month.ledger.councils if c.openness == "非公開"}
         return [Item(self.key, m) for m in month.ledger.meetings
-                if m.in_month(month.year, month.month) and m.held_as_of(month.today)]
+                if m.council_id not in private and m.in_month(month.year, month.month) and m.held_as_of(month.today)]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         template = load_template(NEWSLETTER_TEMPLATE.filename, run.templates_dir)
