@@ -107,6 +107,7 @@ MONTH_FORMAT = "--month は YYYY-MM の形で指定してください（例: 202
 TEMPLATES_DIR_MISSING = "テンプレートのフォルダ {path} がありません。sasaeai templates export {path} で作れます。"
 SKIP_CANCELLED = "中止のため作成しません"
 SKIP_ERRORS = "台帳のエラーのため作成しません"
+SKIP_HELD = "開催日を過ぎているため通知は作りません（通知しないまま開催した会議です）"
 SKIP_NO_RECIPIENTS = "送付先の構成員がいません"
 # --- invitations: labels ---------------------------------------------------------------------
 LABEL_START_RANGE = "--label-start は 1〜12（A4 12面シートの何枚目のラベルから印刷するか）で指定してください。指定された値: {value}"

@@ -274,5 +274,6 @@ def test_as_of_decides_which_meetings_count_as_held(tmp_path):
     assert early.exit_code in (0, 1) and late.exit_code in (0, 1)
     assert "[謝礼]" not in early.output and "[だより]" not in early.output
     assert "[謝礼] C2-04" in late.output and "[だより] C4-05" in late.output
-    # Letters are counted once: まとめ are not 通知.
-    assert "合計: 通知 48 通" in early.output and "合計: 通知 48 通" in late.output
+    # Letters are counted once (まとめ are not 通知), and a meeting already held gets no late letter.
+    assert "合計: 通知 48 通" in early.output and "合計: 通知 27 通" in late.output
+    assert "[通知] C3-02 第2回 南部たすけあい会議（令和8年12月16日（水））: 開催日を過ぎているため通知は作りません" in late.output

@@ -18,7 +18,7 @@ from ..ledger.model import Council, Ledger, Member
 from ..ledger.findings import Report
 from ..render.context import recipient_context, sender_context
 from ..render.output import atomic_write, inside, safe_filename
-from .base import INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .base import not_in_letters, INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
 APPOINTMENT_TEMPLATE = TemplateFile("appointment", "appointment.docx", "委嘱状")
 MEMBER_LIST_TEMPLATE = TemplateFile("member_list", "member_list.docx", "委員名簿")
@@ -84,7 +84,7 @@ def write_appointments(ledger: Ledger, report: Report, council_id: str, day: dt.
     if council is None:
         raise UsageError(messages.COUNCIL_UNKNOWN.format(id=council_id))
     blocking = report.errors_on({"協議体": {council.row}, "構成員": {m.row for m in ledger.members_of(council_id)}},
-                                whole_sheets=("基本情報",))
+                                whole_sheets=("基本情報",), ignore=not_in_letters(ledger))
     if blocking:
         raise UsageError(messages.APPOINTMENTS_ERRORS.format(
             council=council.name, findings="\n".join(f"  {f.line()}" for f in blocking)))
@@ -138,7 +138,7 @@ class Appointments(DocumentType):
         for item in items:
             council = item.council
             item.blocking = run.report.errors_on({"協議体": {council.row}, "構成員": {m.row for m in item.members}},
-                                                 whole_sheets=("基本情報",))
+                                                 whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
             if item.blocking:
                 item.skip_reason = messages.SKIP_ERRORS
             else:

@@ -158,6 +158,21 @@ class DocumentType:
         return []
 
 
+# Values no letter, 次第 or 委嘱状 prints: an error in one of them stops only the documents that use them.
+_NOT_IN_LETTERS = {"基本情報": ("honorarium_rate", "proxy_honorarium"), "協議体": ("openness",),
+                   "構成員": ("honorarium",)}
+
+
+def not_in_letters(ledger: Ledger) -> frozenset[tuple[str, str]]:
+    """(sheet, cell) of every value the letters do not use, for Report.errors_on(ignore=...)."""
+    cells = {(sheet, ledger.info_cells[f]) for sheet, fields in _NOT_IN_LETTERS.items() if sheet == "基本情報"
+             for f in fields if f in ledger.info_cells}
+    for records, sheet in ((ledger.councils, "協議体"), (ledger.members, "構成員")):
+        for record in records:
+            cells |= {ledger.where(record, f) for f in _NOT_IN_LETTERS[sheet]}
+    return frozenset(cells)
+
+
 def example_ledger():
     """A made-up one-meeting ledger: the council, meeting and member example contexts are built from."""
     from ..ledger.model import Council, Info, Member

@@ -26,7 +26,7 @@ from ..japanese import format_date, format_postal, next_business_day
 from ..ledger.model import Council, Ledger, Meeting, Member
 from ..ledger.values import DATE_MAX, DATE_MIN
 from ..render.output import workbook_bytes, atomic_write, inside, remove_temp_files, safe_filename
-from .base import (MAILED, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
+from .base import (MAILED, not_in_letters, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
                    load_template)
 
 INVITATION_TEMPLATE = TemplateFile("invitation", "invitation.docx", "開催通知と出欠回答票")
@@ -126,7 +126,7 @@ def plan_meeting(ledger: Ledger, report: Report, meeting: Meeting) -> MeetingPla
     # and every member row of the council (or of no readable council: it could be one).
     member_rows = {m.row for m in ledger.members if m.council_id in (meeting.council_id, "")}
     rows = {"会議": {meeting.row}, "構成員": member_rows, "協議体": {council.row} if council else set()}
-    plan.blocking = report.errors_on(rows, whole_sheets=("基本情報",))
+    plan.blocking = report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(ledger))
     if plan.blocking or council is None:
         plan.skip_reason = messages.SKIP_ERRORS
         return plan
@@ -383,6 +383,12 @@ class Invitations(DocumentType):
                 invited_earlier = before is not None and before.get("version") == version
                 if meeting.cancelled or invited_by_hand or (invited_earlier and not item.revised):
                     continue   # nothing to send for this month's meeting
+                if meeting.held_as_of(month.today):
+                    # Never a letter, back-dated or not, for a meeting that has already taken place.
+                    item.plan = MeetingPlan(meeting=meeting, council=ledger.council(meeting.council_id),
+                                            skip_reason=messages.SKIP_HELD)
+                    items.append(item)
+                    continue
                 item.plan = plan_meeting(ledger, report, meeting)
                 if meeting.notice_date is not None:
                     posted = meeting.notice_date      # staff set this month's posting date themselves

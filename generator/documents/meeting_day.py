@@ -16,7 +16,7 @@ from ..japanese import format_date, format_time_range
 from ..ledger.model import Ledger, Meeting, Member
 from ..render.context import meeting_context, meeting_title, recipient_context
 from ..render.output import inside, safe_filename
-from .base import INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .base import not_in_letters, INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 from .invitation import COUNCIL_IN_NAME
 from .minutes import next_meeting
 
@@ -114,7 +114,7 @@ class MeetingDayPapers(DocumentType):
             rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
                     "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)},
                     "出欠": {a.row for a in run.ledger.attendance if a.meeting_id == meeting.meeting_id}}
-            item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",))
+            item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
             if item.blocking or council is None:
                 item.skip_reason = messages.SKIP_ERRORS
                 run.progress(1)

@@ -18,7 +18,7 @@ from ..japanese import format_date, format_time_range
 from ..ledger.model import Ledger, Meeting, Member
 from ..render.context import labels_context, letter_contact, meeting_title, recipient_context, sender_context
 from ..render.output import inside, safe_filename
-from .base import MAILED, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .base import not_in_letters, MAILED, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 from .invitation import LABELS_TEMPLATE, PAPER, MeetingPlan, MeetingResult, recipients
 from .minutes import next_meeting
 
@@ -108,7 +108,7 @@ class MeetingSummary(DocumentType):
             rows = {"会議": {meeting.row}, "協議体": {plan.council.row} if plan.council else set(),
                     "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)},
                     "協議記録": {r.row for r in run.ledger.records if r.meeting_id == meeting.meeting_id}}
-            item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",))
+            item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
             plan.recipients = recipients(run.ledger, meeting)
             item.result = MeetingResult(plan)
             if item.blocking or plan.council is None:

@@ -113,12 +113,15 @@ class Report:
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
-    def errors_on(self, rows: dict[str, set[int]], whole_sheets: tuple[str, ...] = ()) -> list[Finding]:
+    def errors_on(self, rows: dict[str, set[int]], whole_sheets: tuple[str, ...] = (),
+                  ignore: frozenset[tuple[str, str]] = frozenset()) -> list[Finding]:
         """Error findings on the given rows of each sheet, or anywhere on `whole_sheets`.
 
-        A document made from those rows would be wrong: it is not made.
+        A document made from those rows would be wrong: it is not made. Cells in
+        `ignore` hold values the document does not use (a typo in 謝礼単価 does
+        not stop an invitation).
         """
-        return [f for f in self.findings if f.severity == ERROR and (
+        return [f for f in self.findings if f.severity == ERROR and (f.sheet, f.cell) not in ignore and (
             f.sheet in whole_sheets or row_of(f.cell) in rows.get(f.sheet, ()))]
 
     def to_dict(self) -> dict:

@@ -95,7 +95,7 @@ def parse_id(raw: object) -> str:
 # No count, day number or year in a ledger has more digits; a longer run of
 # digits is a typing accident (and int() refuses 4,300 digits and more).
 _INT_DIGITS = 15
-_INT_SUFFIX = re.compile(r"(回|人|名|件|か所|箇所|年度)$")
+_INT_SUFFIX = re.compile(r"(回|人|名|件|か所|箇所|年度|円)$")
 
 
 def parse_int(raw: object) -> int:
