@@ -309,3 +309,25 @@ def test_no_newsletter_for_a_council_that_meets_in_private(ledger_file, tmp_path
     assert made == ["協議体だより_K01_町の会議_第1回.docx"]          # K11 is 北の会議's, 非公開
     text = "\n".join(_texts(tmp_path / "2026-05" / "協議体だより" / made[0]))
     assert "お問い合わせ: テスト町役場 福祉課" in text and "テスト町 テスト町役場" not in text
+
+
+def test_last_months_meetings_are_caught_up_once(ledger_file, tmp_path):
+    s = minimal()
+    s["基本情報"].append(["謝礼単価", 1000])
+    add_column(s, "協議体", "公開", ["公開", "公開"])
+    s["出欠"] = [["会議ID", "構成員ID", "出欠"], ["K01", "M01", "出席"], ["K11", "M11", "出席"]]
+    s["協議記録"] = [["会議ID", "区分", "内容"], ["K01", "決定事項", "試行を始める"]]
+    path = ledger_file(s)
+    # May's batch ran on 5/10: K11 (5/12) and K01 (5/20) were not held yet.
+    run_monthly(path, "2026-05", tmp_path, today=dt.date(2026, 5, 10))
+    assert not (tmp_path / "2026-05" / "謝礼").exists()
+    june = run_monthly(path, "2026-06", tmp_path, today=dt.date(2026, 6, 30))
+    caught = sorted((i.kind, i.meeting.meeting_id) for i in june.items if i.path or getattr(i, "result", None))
+    assert ("honoraria", "K01") in caught and ("honoraria", "K11") in caught
+    assert ("public_minutes", "K01") in caught and ("meeting_summary", "K01") in caught
+    # Made by May's own batch (rerun on 5/31), they are not made again in June's.
+    other = tmp_path / "other"
+    run_monthly(path, "2026-05", other, today=dt.date(2026, 5, 31))
+    june = run_monthly(path, "2026-06", other, today=dt.date(2026, 6, 30))
+    assert not any(i.meeting and i.meeting.meeting_id in ("K01", "K11") for i in june.items
+                   if i.kind in ("honoraria", "public_minutes", "newsletter", "meeting_summary"))

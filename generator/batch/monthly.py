@@ -72,6 +72,12 @@ def _earlier_invitations(out_root: Path, month: str) -> tuple[dict[str, dict], d
     return earlier, this_run
 
 
+def _made_before(out_root: Path, month: str) -> set[tuple[str, str]]:
+    """(document kind, meeting ID) that an earlier month's batch made files for."""
+    return {(entry.kind, entry.meeting_id) for batch, manifest in store.batch_manifests(out_root, month)
+            if batch < month for entry in manifest.meetings if entry.file or entry.letters}
+
+
 def _emailed(out_root: Path) -> Callable[[str, str, str], bool]:
     """Whether some version of a meeting's letter reached a member, by the output folder's send log."""
     cache: list[set[tuple[str, str]]] = []
@@ -119,7 +125,8 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     previous = store.read_manifest_or_empty(folder)
     plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
                      out_root=out_root, annual=annual, earlier_invitations=earlier,
-                     this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today())
+                     this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today(),
+                     made_before=_made_before(out_root, month))
     batch = Batch(month, folder, ledger, report)
     batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
     # Names that would be one file on Windows stop the batch before anything is written.

@@ -145,8 +145,7 @@ class HonorariaList(DocumentType):
     def plan_month(self, month: MonthPlan) -> list[Item]:
         if not month.ledger.info.honorarium_rate:
             return []       # a municipality that pays no 謝礼 gets no list and no line about it
-        return [HonorariaItem(self.key, m) for m in month.ledger.meetings
-                if m.in_month(month.year, month.month) and m.held_as_of(month.today)]
+        return [HonorariaItem(self.key, m) for m in month.held_meetings(self.key)]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         for item in items:

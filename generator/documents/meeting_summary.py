@@ -90,11 +90,9 @@ class MeetingSummary(DocumentType):
 
     def plan_month(self, month: MonthPlan) -> list[Item]:
         items = []
-        for meeting in month.ledger.meetings:
-            if meeting.in_month(month.year, month.month) and meeting.held_as_of(month.today):
-                council = month.ledger.council(meeting.council_id)
-                plan = MeetingPlan(meeting=meeting, council=council)
-                items.append(SummaryItem(self.key, meeting, plan=plan))
+        for meeting in month.held_meetings(self.key):
+            plan = MeetingPlan(meeting=meeting, council=month.ledger.council(meeting.council_id))
+            items.append(SummaryItem(self.key, meeting, plan=plan))
         return items
 
     def progress_units(self, item: Item) -> int:

@@ -73,8 +73,7 @@ class Newsletter(DocumentType):
     def plan_month(self, month: MonthPlan) -> list[Item]:
         # A council that meets in private (公開 非公開) publishes no newsletter of its meetings either.
         private = {c.council_id for c in month.ledger.councils if c.openness == "非公開"}
-        return [Item(self.key, m) for m in month.ledger.meetings
-                if m.council_id not in private and m.in_month(month.year, month.month) and m.held_as_of(month.today)]
+        return [Item(self.key, m) for m in month.held_meetings(self.key) if m.council_id not in private]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         template = load_template(NEWSLETTER_TEMPLATE.filename, run.templates_dir)

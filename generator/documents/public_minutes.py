@@ -160,8 +160,7 @@ class PublicMinutes(DocumentType):
 
     def plan_month(self, month: MonthPlan) -> list[Item]:
         public = {c.council_id for c in month.ledger.councils if c.openness == "公開"}
-        return [Item(self.key, m) for m in month.ledger.meetings
-                if m.council_id in public and m.in_month(month.year, month.month) and m.held_as_of(month.today)]
+        return [Item(self.key, m) for m in month.held_meetings(self.key) if m.council_id in public]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         template = load_template(MINUTES_TEMPLATE.filename, run.templates_dir)
