@@ -335,3 +335,23 @@ def test_last_months_meetings_are_caught_up_once(ledger_file, tmp_path):
     # What May could not make (K11 has no 協議記録 for a まとめ) is tried again, in case records came since.
     assert [(i.kind, i.meeting.meeting_id, bool(i.skip_reason)) for i in june.items
             if i.meeting and i.meeting.meeting_id == "K11"] == [("meeting_summary", "K11", True)]
+
+
+def test_public_documents_catch_names_written_the_ways_minutes_write_them(ledger_file, tmp_path):
+    s = minimal()
+    add_column(s, "協議体", "公開", ["公開", "公開"])
+    s["会議"][1][6] = "座長 花子様宅"
+    s["協議記録"] = [["会議ID", "区分", "内容", "担当"],
+                     ["K01", "決定事項", "社協委員が説明し、座長座長がまとめた", None],
+                     ["K01", "決定事項", "花子さんの提案を採用", None],
+                     ["K01", "決定事項", "全域SCが調整する", None],
+                     ["K01", "決定事項", "自治 一子さん（北の会議）が報告", None],
+                     ["K01", "宿題", "店に頼む", "老人会長"]]
+    run_monthly(ledger_file(s), "2026-05", tmp_path, today=dt.date(2026, 5, 31))
+    [minutes] = (tmp_path / "2026-05" / "公開用会議録").glob("*K01*")
+    [letter] = (tmp_path / "2026-05" / "協議体だより").glob("*K01*")
+    for path in (minutes, letter):
+        xml = _all_xml(path)
+        for leak in ("花子", "社協委員", "全域SC", "自治 一子", "一子さん", "座長 花子様宅"):
+            assert leak not in xml, (path.name, leak)
+    assert "（個人宅のため非公開）" in "".join(_texts(minutes))

@@ -12,7 +12,7 @@ from ..ledger.model import Ledger, Meeting
 from ..render.context import meeting_title
 from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 from .minutes import next_meeting
-from .public_minutes import redactor, save_public
+from .public_minutes import PRIVATE_PLACE, private_place, redactor, save_public
 
 NEWSLETTER_TEMPLATE = TemplateFile("newsletter", "newsletter.docx", "協議体だより")
 
@@ -45,6 +45,8 @@ def newsletter_context(ledger: Ledger, meeting: Meeting) -> dict:
         "next": next_text,
         "contact": "　".join(x for x in (_office(info), f"電話 {info.phone}" if info.phone else "", info.email) if x),
     }
+    if upcoming is not None and private_place(ledger, upcoming):
+        context["next"] = context["next"].replace(upcoming.place, PRIVATE_PLACE)
     return redactor(ledger, meeting)(context)
 
 

@@ -23,6 +23,7 @@ from .meeting_day import meeting_folder
 from .minutes import MINUTES_TEMPLATE, minutes_context
 
 PROXY = "代理の方"
+PRIVATE_PLACE = "（個人宅のため非公開）"
 SC_TITLE = "生活支援コーディネーター"
 
 
@@ -57,14 +58,19 @@ def public_labels(ledger: Ledger, members: list[Member]) -> dict[str, str]:
 
 
 def private_names(ledger: Ledger, meeting: Meeting) -> dict[str, str]:
-    """Every spelling of a private person's name that could reach the minutes -> what to print instead."""
-    council_members = ledger.members_of(meeting.council_id)
-    labels = public_labels(ledger, council_members)
+    """Every spelling of a private person's name that could reach the minutes -> what to print instead.
+
+    Every member of the municipality counts, not only this council's: minutes
+    mention people of other councils too.
+    """
+    own = ledger.members_of(meeting.council_id)
+    others = [m for m in ledger.members if m.council_id != meeting.council_id]
+    labels = public_labels(ledger, own) | {k: v for k, v in public_labels(ledger, others).items()}
     replace: dict[str, str] = {}
-    for member in council_members:
+    for member in own + others:
         if member.member_id in labels:
             for form in _spellings(member.name):
-                replace[form] = labels[member.member_id]
+                replace.setdefault(form, labels[member.member_id])
     for sc in ledger.coordinators:
         for form in _spellings(sc.name):
             replace.setdefault(form, SC_TITLE)
@@ -73,6 +79,21 @@ def private_names(ledger: Ledger, meeting: Meeting) -> dict[str, str]:
             for form in _spellings(re.sub(r"^代理(者)?[\s\u3000:：・]*", "", answer.proxy)):
                 replace.setdefault(form, PROXY)
     return replace
+
+
+# How Japanese minutes refer to a person by one part of the name: 山田さん, 山田委員, 花子さん, 高橋SC.
+_AFTER_PART = "(?:さん|様|氏|くん|君|ちゃん|委員|座長|副座長|会長|代表|先生|SC|ＳＣ|コーディネーター)"
+
+
+def _parts(table: dict[str, str]) -> dict[str, str]:
+    """Family and given names of the spaced names in `table`, each with the label of its person."""
+    parts: dict[str, str] = {}
+    for name, label in table.items():
+        pieces = re.split(r"[\s\u3000]+", name.strip())
+        if len(pieces) == 2:
+            for piece in pieces:
+                parts.setdefault(piece, label)
+    return parts
 
 
 def _redact(value: object, pattern: re.Pattern, table: dict[str, str]) -> object:
@@ -93,14 +114,14 @@ def redactor(ledger: Ledger, meeting: Meeting) -> Callable[[object], object]:
     names = "|".join(re.escape(n) for n in sorted(table, key=len, reverse=True))
     # 'さん' or ' 様' after a name would be left dangling after a title: it goes with the name.
     pattern = re.compile(f"({names})(?:[\\s\u3000]*(?:さん|様|氏))?")
-    # A family name alone before an honorific ('小川さん') is a name too.
-    families = {re.split(r"[\s\u3000]+", n)[0]: table[n] for n in table if re.search(r"[\s\u3000]", n)}
-    family = re.compile(f"({'|'.join(re.escape(f) for f in families)})(?:さん|様|氏)") if families else None
+    parts = _parts(table)
+    part = (re.compile(f"({'|'.join(re.escape(p) for p in sorted(parts, key=len, reverse=True))}){_AFTER_PART}")
+            if parts else None)
 
     def apply(value: object) -> object:
         value = _redact(value, pattern, table)
-        if family is not None:
-            value = _redact(value, family, families)
+        if part is not None:
+            value = _redact(value, part, parts)
         # Lines built as '名前（所属）' now read '所属（所属）': keep one.
         return _redact(value, _DOUBLED, _Same())
 
@@ -110,10 +131,17 @@ def redactor(ledger: Ledger, meeting: Meeting) -> Callable[[object], object]:
 _DOUBLED = re.compile(r"(.+?)（\1）")
 
 
+def private_place(ledger: Ledger, meeting: Meeting) -> bool:
+    """True when the meeting was held where a private person is named (山田 太郎様宅): its address is private."""
+    return any(name in meeting.place or name in meeting.place_address for name in private_names(ledger, meeting))
+
+
 def public_context(ledger: Ledger, meeting: Meeting) -> dict:
     """The minutes' context with private persons' names replaced."""
     context = minutes_context(ledger, meeting)
     context["title"] = context["title"] + "（公開用）"
+    if private_place(ledger, meeting):
+        context["meeting"] = context["meeting"] | {"place": PRIVATE_PLACE, "place_address": ""}
     return redactor(ledger, meeting)(context)
 
 
@@ -123,7 +151,10 @@ class _Same(dict):
 
 
 def leaked_names(data: bytes, table: dict[str, str]) -> list[str]:
-    """Names of `table` found anywhere in a .docx package: body, headers, footers, properties."""
+    """Names of `table` (or a part of one before さん, 委員…) found anywhere in a .docx package."""
+    parts = _parts(table)
+    part = (re.compile(f"({'|'.join(re.escape(p) for p in sorted(parts, key=len, reverse=True))}){_AFTER_PART}")
+            if parts else None)
     found = set()
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         for name in package.namelist():
@@ -131,6 +162,8 @@ def leaked_names(data: bytes, table: dict[str, str]) -> list[str]:
                 text = package.read(name).decode("utf-8", "replace")
                 plain = re.sub(r"<[^>]+>", "", text)
                 found |= {n for n in table if n in text or n in plain}
+                if part is not None:
+                    found |= {m.group(0) for m in part.finditer(plain)}
     return sorted(found)
 
 
