@@ -91,7 +91,8 @@ def test_honoraria_for_a_held_meeting(ledger_file, tmp_path):
     assert body[0][:3] == [1, "M01", "座長 花子"] and body[0][6] == 3000
     assert body[1][1:3] == ["M03", "老人 三郎"] and body[1][5] == "代理 太郎" and body[1][6] == 0
     assert body[1][7] == "代理出席（支払わない）"
-    assert body[-1][0] == "合計" and body[-1][6] == 3000 and body[-1][2] == "2 名"
+    assert body[-1][0] == "合計" and body[-1][6] == 3000 and body[-1][2] == "1 名"
+    assert body[-1][7] == "ほかに支払なし 1 名"
     ws = openpyxl.load_workbook(path).active
     assert all(ws.cell(r, 7).data_type == "n" for r in range(header + 2, ws.max_row + 1))
     assert ["単価（円）", 3000] == rows[3][:2]

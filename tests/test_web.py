@@ -208,3 +208,20 @@ def test_a_months_work_in_the_browser(tmp_path, smtp_server):
     finally:
         server.close()
     assert len(received.messages) == planned
+
+
+def test_file_links_survive_hash_and_percent_in_names(web, tmp_path):
+    import re as _re
+
+    from generator.batch.store import FileEntry, Manifest, write_manifest
+
+    client, state = web
+    folder = tmp_path / "out" / "2026-12" / "議事録"
+    folder.mkdir(parents=True)
+    (folder / "町の会議#1%41.docx").write_bytes(b"PK-doc")
+    write_manifest(tmp_path / "out" / "2026-12", Manifest(month="2026-12", files=[
+        FileEntry(path="議事録/町の会議#1%41.docx", sha256="x", kind="minutes", rows=[])]))
+    page = client.get(f"/{state.token}/month?month=2026-12").get_data(as_text=True)
+    [href] = [h for h in _re.findall(r'href="([^"]+)"', page) if "files/" in h]
+    assert "#" not in href and "%2541" in href
+    assert client.get(href).get_data() == b"PK-doc"

@@ -45,6 +45,11 @@ class Honoraria:
     def total(self) -> int:
         return sum(p.amount for p in self.payees)
 
+    @property
+    def paid(self) -> int:
+        """How many are paid: an unpaid 代理出席 is listed, but not counted as a payee."""
+        return sum(1 for p in self.payees if p.amount > 0)
+
 
 def honoraria(ledger: Ledger, meeting: Meeting) -> Honoraria:
     """The payees of a held meeting; `problem` says why there is no list (no rate, no 出欠)."""
@@ -92,7 +97,9 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     header_row = ws.max_row
     for index, p in enumerate(data.payees, start=1):
         ws.append([index, p.member_id, p.name, p.org_line, p.answer, p.proxy, p.amount, p.note])
-    ws.append(["合計", None, f"{len(data.payees)} 名", None, None, None, data.total, None])
+    unpaid = len(data.payees) - data.paid
+    ws.append(["合計", None, f"{data.paid} 名", None, None, None, data.total,
+               f"ほかに支払なし {unpaid} 名" if unpaid else None])
     total_row = ws.max_row
     thin = Side(style="thin", color="808080")
     for row in ws.iter_rows(min_row=header_row, max_row=total_row):
@@ -167,7 +174,7 @@ class HonorariaList(DocumentType):
     def summary_detail(self, item: Item) -> str:
         if item.skip_reason:
             return item.skip_reason
-        return messages.HONORARIA_MADE.format(people=len(item.data.payees), total=item.data.total)
+        return messages.HONORARIA_MADE.format(people=item.data.paid, total=item.data.total)
 
 
 TYPE = HonorariaList()

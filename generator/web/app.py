@@ -262,21 +262,23 @@ def create_app(state: State) -> Flask:
     def mail_page():
         month = request.args.get("month") or default_month()
         job = state.runner.current if state.runner.current and state.runner.current.kind == "send" else None
-        return page("mail.html", month=month, smtp=state.smtp, job=job, plan=None,
+        return page("mail.html", month=month, smtp=state.smtp, job=job, plan=None, options=_mail_options(),
                     result=job.result if job and job.finished and not job.error else None)
 
     @app.post(prefix + "/mail/plan")
     def mail_plan():
         month = request.form.get("month", "")
         _read_smtp_form(state)
-        report = _dry_run(state, month)
-        return page("mail.html", month=month, smtp=state.smtp, job=None, plan=report, result=None)
+        report = _dry_run(state, month, _mail_options())
+        return page("mail.html", month=month, smtp=state.smtp, job=None, plan=report, result=None,
+                    options=_mail_options())
 
     @app.post(prefix + "/mail/send")
     def mail_send():
         month = request.form.get("month", "")
         confirmed = int(request.form.get("count", "-1") or -1)
-        report = _dry_run(state, month)
+        options = _mail_options()
+        report = _dry_run(state, month, options)
         if len(report.would_send) != confirmed:
             return _page_error(messages.WEB_MAIL_CHANGED.format(confirmed=confirmed, now=len(report.would_send)), 409)
         if not report.would_send:
@@ -285,7 +287,8 @@ def create_app(state: State) -> Flask:
         settings = Settings(host=smtp.host, port=smtp.port, user=smtp.user, password=smtp.sender_password,
                             tls=smtp.tls)
         state.runner.start("send", lambda progress, on_total: workflows.send_batch(
-            folder, settings, really=True, templates_dir=templates_dir, progress=progress, on_total=on_total))
+            folder, settings, really=True, templates_dir=templates_dir, progress=progress, on_total=on_total,
+            **options))
         return redirect(url(f"mail?month={month}"), code=303)
 
     # --- 5 テンプレート ------------------------------------------------------------------
@@ -393,10 +396,17 @@ def _read_smtp_form(state: State) -> None:
         smtp.sender_password = password
 
 
-def _dry_run(state: State, month: str):
+def _mail_options() -> dict:
+    """The two choices staff make on the page, as send_batch's keyword arguments."""
+    form = request.form if request.method == "POST" else {}
+    return {"resend_revised": bool(form.get("resend_revised")), "retry_unconfirmed": bool(form.get("retry_unconfirmed"))}
+
+
+def _dry_run(state: State, month: str, options: dict):
     if not _is_month(month) or store.read_manifest_or_empty(state.out_dir / month) is None:
         raise SasaeaiError(messages.WEB_NO_BATCH.format(month=month))
-    return workflows.send_batch(state.out_dir / month, None, really=False, templates_dir=state.templates_dir)
+    return workflows.send_batch(state.out_dir / month, None, really=False, templates_dir=state.templates_dir,
+                                **options)
 
 
 def _template_names() -> list[str]:
