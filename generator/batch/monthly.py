@@ -78,6 +78,11 @@ def _made_before(out_root: Path, month: str) -> set[tuple[str, str]]:
             if batch < month for entry in manifest.meetings if entry.file or entry.letters}
 
 
+def _last_month_ran(out_root: Path, year: int, mon: int) -> bool:
+    last = f"{year - (mon == 1):04d}-{12 if mon == 1 else mon - 1:02d}"
+    return store.read_manifest_or_empty(out_root / last) is not None
+
+
 def _emailed(out_root: Path) -> Callable[[str, str, str], bool]:
     """Whether some version of a meeting's letter reached a member, by the output folder's send log."""
     cache: list[set[tuple[str, str]]] = []
@@ -126,7 +131,8 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
                      out_root=out_root, annual=annual, earlier_invitations=earlier,
                      this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today(),
-                     made_before=_made_before(out_root, month))
+                     made_before=_made_before(out_root, month),
+                     last_month_ran=_last_month_ran(out_root, year, mon))
     batch = Batch(month, folder, ledger, report)
     batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
     # Names that would be one file on Windows stop the batch before anything is written.

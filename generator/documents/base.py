@@ -85,17 +85,20 @@ class MonthPlan:
     today: dt.date = field(default_factory=dt.date.today)   # what counts as held already
     # (document kind, meeting ID) made in an earlier month's batch: not made again.
     made_before: set[tuple[str, str]] = field(default_factory=set)
+    # Whether last month had a batch at all: only then are its late meetings caught up here.
+    last_month_ran: bool = False
 
     def held_meetings(self, kind: str) -> list[Meeting]:
         """Meetings held by `today` that a document made after the meeting is due for.
 
-        This month's, and last month's that no earlier batch made it for: a
-        batch run early in the month must not lose last month's late meetings.
+        This month's, and, when last month had a batch, last month's that it
+        did not make the document for: a batch run early in the month must not
+        lose the meetings held after it. A first run does not reach back.
         """
         last = (self.year - (self.month == 1), 12 if self.month == 1 else self.month - 1)
         return [m for m in self.ledger.meetings if m.held_as_of(self.today) and (
             m.in_month(self.year, self.month)
-            or (m.in_month(*last) and (kind, m.meeting_id) not in self.made_before))]
+            or (self.last_month_ran and m.in_month(*last) and (kind, m.meeting_id) not in self.made_before))]
     # Invitation entries of earlier batches / of this batch's last run, by meeting ID.
     earlier_invitations: dict[str, dict] = field(default_factory=dict)
     this_run_invitations: dict[str, dict] = field(default_factory=dict)
