@@ -115,3 +115,27 @@ def ledger_file(tmp_path):
         return write_workbook(path, sheets if sheets is not None else minimal(), setup)
 
     return make
+
+
+@pytest.fixture
+def smtp_server():
+    """(controller, handler) of an SMTP server on 127.0.0.1 that keeps every message it accepts."""
+    from aiosmtpd.controller import Controller
+
+    from generator.web.server import free_port
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()

@@ -251,11 +251,8 @@ def test_monthly_makes_appointments_for_members_appointed_in_the_month(ledger_fi
     assert "[委嘱状] 北の会議: 委嘱状（自治 一子）を作成" in summary
 
 
-def test_meeting_summary_goes_to_every_member_and_is_mailed_once(ledger_file, tmp_path):
-    from aiosmtpd.controller import Controller
-
+def test_meeting_summary_goes_to_every_member_and_is_mailed_once(ledger_file, tmp_path, smtp_server):
     from generator.batch.send import Settings, send_batch
-    from generator.web.server import free_port
 
     s = minimal()
     s["基本情報"].append(["メール", "fukushi@test-town.example"])
@@ -277,28 +274,15 @@ def test_meeting_summary_goes_to_every_member_and_is_mailed_once(ledger_file, tm
     combined = "\n".join(_texts(folder / "印刷用_まとめ一式.docx"))
     assert combined.count("第1回 町の会議　会議のまとめ") == 2 and "老人 三郎" not in combined   # paper ones only
 
-    class Collect:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        settings = Settings(host="127.0.0.1", port=controller.port, tls="none", retry_wait=0)
-        plan = send_batch(tmp_path / "2026-05", None, really=False)
-        assert [(i.kind, i.to) for i in plan.would_send] == [("meeting_summary", "m03@example.jp")]
-        assert plan.would_send[0].subject == "第1回 町の会議　会議のまとめ"
-        report = send_batch(tmp_path / "2026-05", settings, really=True)
-        assert len(report.sent) == 1 and len(handler.messages) == 1
-        again = send_batch(tmp_path / "2026-05", settings, really=True)
-        assert again.sent == [] and len(handler.messages) == 1       # never twice
-    finally:
-        controller.stop()
+    controller, handler = smtp_server
+    settings = Settings(host="127.0.0.1", port=controller.port, tls="none", retry_wait=0)
+    plan = send_batch(tmp_path / "2026-05", None, really=False)
+    assert [(i.kind, i.to) for i in plan.would_send] == [("meeting_summary", "m03@example.jp")]
+    assert plan.would_send[0].subject == "第1回 町の会議　会議のまとめ"
+    report = send_batch(tmp_path / "2026-05", settings, really=True)
+    assert len(report.sent) == 1 and len(handler.messages) == 1
+    again = send_batch(tmp_path / "2026-05", settings, really=True)
+    assert again.sent == [] and len(handler.messages) == 1       # never twice
 
 
 def test_no_newsletter_for_a_council_that_meets_in_private(ledger_file, tmp_path):

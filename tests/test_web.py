@@ -15,7 +15,7 @@ from conftest import SAMPLE
 from generator.batch import store
 from generator.errors import UsageError
 from generator.web.app import create_app, new_state
-from generator.web.server import check_host, free_port, make_server
+from generator.web.server import check_host, make_server
 
 
 @pytest.fixture
@@ -123,27 +123,6 @@ def _browser_or_skip():
             pytest.fail("CI must install Debian's chromium (.ci/run)")
         pytest.skip("no /usr/bin/chromium on this machine")
     return pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    class Collect:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
 
 
 def test_a_months_work_in_the_browser(tmp_path, smtp_server):
