@@ -25,52 +25,72 @@ from generator.ledger import schema
 from generator.ledger.check import check
 
 
-def write_synthetic(path: Path, members: int, meetings: int, seed: int = 1) -> None:
+def write_synthetic(path: Path, members: int, meetings: int, seed: int = 1, *,
+                    per_council: int = 25, honoraria: bool = True) -> None:
+    """A valid ledger of `members` 構成員 in councils of `per_council` and `meetings` 会議 over fiscal 2026.
+
+    Rows are written by header name from generator.ledger.schema, so a column added to the
+    layout cannot shift the values into the wrong cells. Meetings before December 2026 are
+    開催済 with five answers each, so a monthly batch has minutes, 謝礼 lists and letters to make.
+    """
     rng = random.Random(seed)
-    councils = max(1, members // 25)
+    councils = max(1, members // per_council)
     areas = max(2, councils // 2)
     wb = openpyxl.Workbook(write_only=True)
 
-    def sheet(name, rows):
-        ws = wb.create_sheet(name)
-        ws.append([c.header for c in schema.SHEETS_BY_KEY[name_key[name]].columns] if name in name_key
-                  else ["項目", "値"])
+    def sheet(key: str, rows: list[dict]) -> None:
+        layout = schema.SHEETS_BY_KEY[key]
+        ws = wb.create_sheet(layout.name)
+        ws.append([c.header for c in layout.columns])
         for row in rows:
-            ws.append(row)
+            ws.append([row.get(c.header) for c in layout.columns])
 
-    name_key = {s.name: s.key for s in schema.SHEETS}
-    sheet("基本情報", [["市町村名", "ベンチ市"], ["首長職名", "ベンチ市長"], ["首長氏名", "計測 太郎"],
-                      ["担当課", "福祉課"], ["電話", "000-000-0000"]])
-    sheet("圏域", [[f"A{i}", f"圏域{i}", 1 if i == 0 else 2, "中学校区", "地区1\n地区2", 10000, 3000, ""]
-                   for i in range(areas)])
-    sheet("生活支援コーディネーター", [
-        [f"S{i}", f"SC {i}", "", 1 if i == 0 else 2, f"A{i}", "社協", "社会福祉協議会",
-         dt.date(2020, 4, 1), None, "000-0000", f"s{i}@example.jp"] for i in range(areas)])
-    sheet("協議体", [[f"C{i}", f"協議体{i}", 1 if i == 0 else 2, f"A{min(i, areas - 1) if i == 0 else 1 + i % (areas - 1)}",
-                      dt.date(2019, 4, 1), f"M{i * 25}", "事務局", 6, "公開", ""] for i in range(councils)])
+    info = wb.create_sheet(schema.INFO_SHEET)
+    info.append([schema.INFO_ITEM_HEADER, schema.INFO_VALUE_HEADER])
+    for row in (["市町村名", "ベンチ市"], ["首長職名", "ベンチ市長"], ["首長氏名", "計測 太郎"],
+                ["担当課", "福祉課"], ["電話", "000-000-0000"]) + ((["謝礼単価", 3000],) if honoraria else ()):
+        info.append(row)
+    sheet("areas", [{"圏域ID": f"A{i}", "圏域名": f"圏域{i}", "層": 1 if i == 0 else 2, "区域の種類": "中学校区",
+                     "含まれる地区": "地区1\n地区2", "人口": 10000, "高齢者人口": 3000} for i in range(areas)])
+    sheet("coordinators", [{"SC_ID": f"S{i}", "氏名": f"SC {i}", "層": 1 if i == 0 else 2, "担当圏域ID": f"A{i}",
+                            "所属": "社協", "所属種別": "社会福祉協議会", "勤務形態": "専従",
+                            "配置日": dt.date(2020, 4, 1), "電話": "000-0000", "メール": f"s{i}@example.jp"}
+                           for i in range(areas)])
+    sheet("councils", [{"協議体ID": f"C{i}", "名称": f"協議体{i}", "層": 1 if i == 0 else 2,
+                        "圏域ID": "A0" if i == 0 else f"A{1 + i % (areas - 1)}", "設置日": dt.date(2019, 4, 1),
+                        "座長構成員ID": f"M{i * per_council}", "事務局": "事務局", "年間目標開催回数": 6,
+                        "公開": "公開"} for i in range(councils)])
     kinds = schema.ORG_KINDS
     delivery = schema.DELIVERY
     member_rows = []
     for i in range(members):
-        how = delivery[i % len(delivery)]
         postal = f"{rng.randint(0, 999):03d}-{rng.randint(0, 9999):04d}"
-        member_rows.append([f"M{i}", f"C{i // 25 % councils}", f"氏名 {i}", "しめい", "様", f"団体{i % 97}",
-                            kinds[i % len(kinds)], "会長", "委員", postal, f"ベンチ市{i}番地", "", "000-0000",
-                            f"m{i}@example.jp", how, "2025/4/1" if i % 3 else dt.date(2025, 4, 1), None])
-    sheet("構成員", member_rows)
-    meeting_rows = []
+        member_rows.append({
+            "構成員ID": f"M{i}", "協議体ID": f"C{i // per_council % councils}", "氏名": f"氏名 {i}",
+            "ふりがな": "しめい", "敬称": "様", "所属団体": f"団体{i % 97}", "団体種別": kinds[i % len(kinds)],
+            "役職": "会長", "協議体での役割": "座長" if i % per_council == 0 else "委員", "郵便番号": postal,
+            "住所1": f"ベンチ市{i}番地", "電話": "000-0000", "メール": f"m{i}@example.jp",
+            "送付方法": delivery[i % len(delivery)], "謝礼": "要" if i % 5 else "不要",
+            "就任日": "2025/4/1" if i % 3 else dt.date(2025, 4, 1)})
+    sheet("members", member_rows)
+    meeting_rows, answers = [], []
     start = dt.date(2026, 4, 6)
     for i in range(meetings):
+        council = i % councils
         day = start + dt.timedelta(days=(i * 7) % 350)
-        date_cell = day if i % 4 else f"R{day.year - 2018}.{day.month}.{day.day}"
-        meeting_rows.append([f"K{i}", f"C{i % councils}", i // councils + 1, date_cell,
-                             "14:00" if i % 2 else "午後2時", "16:00", "会議室", "住所", "議題1\n議題2\n議題3",
-                             "筆記用具", "会議", "座長", f"第{i}号", day - dt.timedelta(days=31), None, "予定", ""])
-    sheet("会議", meeting_rows)
-    # Five answers per meeting, from members of the meeting's own council.
-    sheet("出欠", [[f"K{j}", f"M{(j % councils) * 25 + k}", "出席" if k % 4 else "欠席", "", ""]
-                   for j in range(meetings) for k in range(5)])
-    sheet("地域ケア会議", [[dt.date(2026, 6, 1), "A1", "個別", "有", "", "", ""]])
+        held = day < dt.date(2026, 12, 1)
+        meeting_rows.append({
+            "会議ID": f"K{i}", "協議体ID": f"C{council}", "回": i // councils + 1,
+            "開催日": day if i % 4 else f"R{day.year - 2018}.{day.month}.{day.day}",
+            "開始時刻": "14:00" if i % 2 else "午後2時", "終了時刻": "16:00", "場所": "会議室", "場所住所": "住所",
+            "議題": "議題1\n議題2\n議題3", "持ち物": "筆記用具", "形式": "会議", "進行役": "座長",
+            "文書番号": f"第{i}号", "状態": "開催済" if held else "予定"})
+        # Five answers per meeting, from members of the meeting's own council.
+        answers += [{"会議ID": f"K{i}", "構成員ID": f"M{council * per_council + k}",
+                     "出欠": "出席" if k % 4 else "欠席"} for k in range(min(5, per_council))]
+    sheet("meetings", meeting_rows)
+    sheet("attendance", answers)
+    sheet("care_conferences", [{"開催日": dt.date(2026, 6, 1), "圏域ID": "A1", "種類": "個別", "SC出席": "有"}])
     wb.save(path)
 
 

@@ -58,7 +58,7 @@ def honoraria(ledger: Ledger, meeting: Meeting) -> Honoraria:
     if not info.honorarium_rate:
         result.problem = messages.HONORARIA_NO_RATE
         return result
-    rows = [a for a in ledger.attendance if a.meeting_id == meeting.meeting_id]
+    rows = ledger.attendance_of(meeting.meeting_id)
     if not rows:
         result.problem = messages.HONORARIA_NO_ATTENDANCE
         return result
@@ -157,8 +157,7 @@ class HonorariaList(DocumentType):
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         for item in items:
             meeting = item.meeting
-            rows = {"会議": {meeting.row}, "出欠": {a.row for a in run.ledger.attendance
-                                                   if a.meeting_id == meeting.meeting_id},
+            rows = {"会議": {meeting.row}, "出欠": {a.row for a in run.ledger.attendance_of(meeting.meeting_id)},
                     "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)}}
             item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",))
             item.data = honoraria(run.ledger, meeting)

@@ -245,7 +245,7 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"].font = Font(size=SENDLIST_FONT)
-    answers = {a.member_id: a for a in ledger.attendance if a.meeting_id == meeting.meeting_id}
+    answers = {a.member_id: a for a in ledger.attendance_of(meeting.meeting_id)}
     for index, (member, path) in enumerate(zip(plan.recipients, result.letters), start=1):
         org_line = recipient_context(member)["org_line"]
         address = " ".join(x for x in (member.address1, member.address2) if x)

@@ -113,7 +113,7 @@ class MeetingDayPapers(DocumentType):
             council = run.ledger.council(meeting.council_id)
             rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
                     "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)},
-                    "出欠": {a.row for a in run.ledger.attendance if a.meeting_id == meeting.meeting_id}}
+                    "出欠": {a.row for a in run.ledger.attendance_of(meeting.meeting_id)}}
             item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
             if item.blocking or council is None:
                 item.skip_reason = messages.SKIP_ERRORS

@@ -30,22 +30,21 @@ BLANK_ROWS = 4
 
 def _records(ledger: Ledger, meeting: Meeting) -> dict[str, list[MeetingRecord]]:
     out: dict[str, list[MeetingRecord]] = {}
-    for record in ledger.records:
-        if record.meeting_id == meeting.meeting_id:
-            out.setdefault(record.kind, []).append(record)
+    for record in ledger.records_of(meeting.meeting_id):
+        out.setdefault(record.kind, []).append(record)
     return out
 
 
 def previous_meeting(ledger: Ledger, meeting: Meeting) -> Meeting | None:
     """The last meeting of the same council before this one that was not cancelled."""
-    earlier = [m for m in ledger.meetings if m.council_id == meeting.council_id and m.date and not m.cancelled
-               and (m.date, m.row) < (meeting.date, meeting.row)]
+    earlier = [m for m in ledger.group("meetings", "council_id").get(meeting.council_id, ())
+               if m.date and not m.cancelled and (m.date, m.row) < (meeting.date, meeting.row)]
     return max(earlier, key=lambda m: (m.date, m.row), default=None)
 
 
 def next_meeting(ledger: Ledger, meeting: Meeting) -> Meeting | None:
     """The first meeting of the same council after this one that was not cancelled."""
-    later = [m for m in ledger.meetings if m.council_id == meeting.council_id and m.date and not m.cancelled
+    later = [m for m in ledger.group("meetings", "council_id").get(meeting.council_id, ()) if m.date and not m.cancelled
              and (m.date, m.row) > (meeting.date, meeting.row)]
     return min(later, key=lambda m: (m.date, m.row), default=None)
 
@@ -150,7 +149,7 @@ def minutes_context(ledger: Ledger, meeting: Meeting) -> dict:
     style = ledger.info.date_style
     council = ledger.council(meeting.council_id)
     records = _records(ledger, meeting)
-    answers = [a for a in ledger.attendance if a.meeting_id == meeting.meeting_id]
+    answers = ledger.attendance_of(meeting.meeting_id)
     attendance = {"出席": [], "代理出席": [], "欠席": [], "未回答": []}
     opinions = []
     for answer in answers:
@@ -164,7 +163,7 @@ def minutes_context(ledger: Ledger, meeting: Meeting) -> dict:
         attendance[answer.answer].append(line)
         if answer.opinion.strip():
             opinions.append(messages.MINUTES_OPINION.format(opinion=answer.opinion.strip(), name=member.name))
-    in_office = [m for m in ledger.members if m.council_id == meeting.council_id and m.in_office_on(meeting.date)]
+    in_office = [m for m in ledger.members_of(meeting.council_id) if m.in_office_on(meeting.date)]
     scs = [sc for sc in ledger.coordinators if sc.area_id == council.area_id
            and sc.in_office(meeting.date, meeting.date)]
     previous = previous_meeting(ledger, meeting)
@@ -252,8 +251,8 @@ def write_minutes(ledger: Ledger, report: Report, meetings: list[Meeting], out_d
         council = councils.get(meeting.council_id)
         blocking = report.errors_on({
             "会議": {meeting.row}, "協議体": {council.row} if council else set(),
-            "協議記録": {r.row for r in ledger.records if r.meeting_id == meeting.meeting_id},
-            "出欠": {a.row for a in ledger.attendance if a.meeting_id == meeting.meeting_id},
+            "協議記録": {r.row for r in ledger.records_of(meeting.meeting_id)},
+            "出欠": {a.row for a in ledger.attendance_of(meeting.meeting_id)},
             "地域ケア会議": {c.row for c in ledger.care_conferences if c.meeting_id == meeting.meeting_id}})
         if meeting.cancelled:
             result.skip_reason = messages.SKIP_CANCELLED_MINUTES

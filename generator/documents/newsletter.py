@@ -23,7 +23,7 @@ def newsletter_context(ledger: Ledger, meeting: Meeting) -> dict:
     style = info.date_style
     council = ledger.council(meeting.council_id)
     area = ledger.area(council.area_id) if council else None
-    decisions = [r.content for r in ledger.records if r.meeting_id == meeting.meeting_id and r.kind == "決定事項"]
+    decisions = [r.content for r in ledger.records_of(meeting.meeting_id) if r.kind == "決定事項"]
     activities = [a for a in ledger.activities if council and a.area_id == council.area_id
                   and (a.start is None or a.start <= meeting.date) and (a.end is None or a.end >= meeting.date)]
     upcoming = next_meeting(ledger, meeting)
@@ -83,7 +83,7 @@ class Newsletter(DocumentType):
             meeting = item.meeting
             council = run.ledger.council(meeting.council_id)
             rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
-                    "協議記録": {r.row for r in run.ledger.records if r.meeting_id == meeting.meeting_id}}
+                    "協議記録": {r.row for r in run.ledger.records_of(meeting.meeting_id)}}
             item.blocking = run.report.errors_on(rows)
             if item.blocking or council is None:
                 item.skip_reason = messages.SKIP_ERRORS

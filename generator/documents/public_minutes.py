@@ -74,8 +74,8 @@ def private_names(ledger: Ledger, meeting: Meeting) -> dict[str, str]:
     for sc in ledger.coordinators:
         for form in _spellings(sc.name):
             replace.setdefault(form, SC_TITLE)
-    for answer in ledger.attendance:
-        if answer.meeting_id == meeting.meeting_id and answer.proxy.strip():
+    for answer in ledger.attendance_of(meeting.meeting_id):
+        if answer.proxy.strip():
             for form in _spellings(re.sub(r"^代理(者)?[\s\u3000:：・]*", "", answer.proxy)):
                 replace.setdefault(form, PROXY)
     return replace
@@ -199,9 +199,8 @@ class PublicMinutes(DocumentType):
         template = load_template(MINUTES_TEMPLATE.filename, run.templates_dir)
         for item in items:
             meeting = item.meeting
-            rows = {"会議": {meeting.row}, "協議記録": {r.row for r in run.ledger.records
-                                                         if r.meeting_id == meeting.meeting_id},
-                    "出欠": {a.row for a in run.ledger.attendance if a.meeting_id == meeting.meeting_id}}
+            rows = {"会議": {meeting.row}, "協議記録": {r.row for r in run.ledger.records_of(meeting.meeting_id)},
+                    "出欠": {a.row for a in run.ledger.attendance_of(meeting.meeting_id)}}
             item.blocking = run.report.errors_on(rows)
             if item.blocking:
                 item.skip_reason = messages.SKIP_ERRORS

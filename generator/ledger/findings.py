@@ -121,8 +121,37 @@ class Report:
         `ignore` hold values the document does not use (a typo in 謝礼単価 does
         not stop an invitation).
         """
-        return [f for f in self.findings if f.severity == ERROR and (f.sheet, f.cell) not in ignore and (
-            f.sheet in whole_sheets or row_of(f.cell) in rows.get(f.sheet, ()))]
+        by_sheet = self._errors_by_sheet()
+        hits: dict[int, Finding] = {}
+        for sheet in whole_sheets:
+            for number, found in by_sheet.get(sheet, {}).values():
+                hits.update(zip(number, found))
+        for sheet, wanted in rows.items():
+            if sheet in whole_sheets or sheet not in by_sheet:
+                continue
+            for row in wanted:
+                number, found = by_sheet[sheet].get(row, ((), ()))
+                hits.update(zip(number, found))
+        return [hits[n] for n in sorted(hits) if (hits[n].sheet, hits[n].cell) not in ignore]
+
+    def _errors_by_sheet(self) -> dict[str, dict[int, tuple[list[int], list[Finding]]]]:
+        """Error findings by sheet and row with their place in `findings`, built once per list.
+
+        Each document asks about its own rows; scanning every finding for each one made
+        the batch's cost grow with (documents x findings).
+        """
+        findings = self.findings
+        cached = self.__dict__.get("_error_index")
+        if cached is not None and cached[0] is findings and cached[1] == len(findings):
+            return cached[2]
+        index: dict[str, dict[int, tuple[list[int], list[Finding]]]] = {}
+        for number, f in enumerate(findings):
+            if f.severity == ERROR:
+                number_list, found = index.setdefault(f.sheet, {}).setdefault(row_of(f.cell), ([], []))
+                number_list.append(number)
+                found.append(f)
+        self.__dict__["_error_index"] = (findings, len(findings), index)
+        return index
 
     def to_dict(self) -> dict:
         return {

@@ -366,7 +366,7 @@ class Ledger:
 
     def valid_attendance(self, meeting: "Meeting") -> list["Attendance"]:
         """The meeting's 出欠 rows that count (see `answer_counts`), in ledger order."""
-        return [a for a in self.attendance if a.meeting_id == meeting.meeting_id and self.answer_counts(a)]
+        return [a for a in self.attendance_of(meeting.meeting_id) if self.answer_counts(a)]
 
     def chair_on(self, council: "Council", day: Date) -> "Member | None":
         """The council's 座長 on `day`: 座長構成員ID when in office, else the member in office whose role is 座長."""
@@ -376,6 +376,30 @@ class Ledger:
         return next((m for m in self.members_of(council.council_id) if m.role == "座長" and m.in_office_on(day)),
                     None)
 
+    def group(self, key: str, field_name: str) -> dict[str, list[Record]]:
+        """Records of list `key` by the value of `field_name`, each group in ledger order.
+
+        Built once and cached like index(): documents look up one meeting's answers or
+        one council's members per meeting, and a scan each time made the batch quadratic.
+        """
+        records = getattr(self, key)
+        cached = self._indexes.get(("group", key, field_name))
+        if cached is not None and cached[0] is records and cached[1] == len(records):
+            return cached[2]
+        result: dict[str, list[Record]] = {}
+        for record in records:
+            result.setdefault(getattr(record, field_name), []).append(record)
+        self._indexes[("group", key, field_name)] = (records, len(records), result)
+        return result
+
     def members_of(self, council_id: str) -> list["Member"]:
         """The council's members in ledger order, whether in office or not."""
-        return [m for m in self.members if m.council_id == council_id]
+        return list(self.group("members", "council_id").get(council_id, ()))
+
+    def attendance_of(self, meeting_id: str) -> list["Attendance"]:
+        """The meeting's 出欠 rows in ledger order."""
+        return list(self.group("attendance", "meeting_id").get(meeting_id, ()))
+
+    def records_of(self, meeting_id: str) -> list["MeetingRecord"]:
+        """The meeting's 協議記録 rows in ledger order."""
+        return list(self.group("records", "meeting_id").get(meeting_id, ()))

@@ -162,6 +162,14 @@ def font_path() -> Path:
     return Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
 
 
+@lru_cache(maxsize=64)
+def _truetype(path: str, pixels: int):
+    """One loaded font per size: loading the file for every card cost more than drawing it."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, pixels)
+
+
 def upside_down_card(org: str, name: str, width_mm: float, height_mm: float, name_pt: float = 72,
                      org_pt: float = 26) -> bytes:
     """The back face of a tent card: 所属 and 氏名 centred, the whole picture turned 180°.
@@ -170,7 +178,7 @@ def upside_down_card(org: str, name: str, width_mm: float, height_mm: float, nam
     .docx; the front face stays real text. The name shrinks to fit, never
     below 60 pt, and wraps onto a second line beyond that.
     """
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     # A line break typed in a cell (Alt+Enter) would make PIL refuse to measure the text.
     org, name = " ".join(org.split()), " ".join(name.split())
@@ -181,7 +189,7 @@ def upside_down_card(org: str, name: str, width_mm: float, height_mm: float, nam
     path = str(font_path())
 
     def font(pt: float):
-        return ImageFont.truetype(path, round(pt / 72 * dpi))
+        return _truetype(path, round(pt / 72 * dpi))
 
     size = name_pt
     while size > 60 and draw.textlength(name, font=font(size)) > width * 0.95:

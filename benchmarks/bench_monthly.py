@@ -1,0 +1,113 @@
+"""The monthly batch on large synthetic ledgers: linear cost, engine speed, two cores (issue 13).
+
+Writes bench_check.py's synthetic ledger at 2,500 and 10,000 構成員 (one 会議 per
+five members), then runs `monthly` for 2026-12 on each in a fresh subprocess (so
+peak RSS is the batch's own) and prints, all measured in this one run:
+  target 1: time(10,000) / time(2,500)  (target <= 4.4) and peak RSS ratio (target <= 1.5)
+  target 2: monthly --jobs 1 per letter / the engine's per-letter time on the same
+            letter contexts, in the same process right after the batch (target <= 4)
+  target 4: time(--jobs 1) / time(--jobs 2) at 10,000 (target >= 1.6), and whether
+            every output file has the same sha256 under both
+The machine may be shared: run it more than once and compare the spread.
+
+    python benchmarks/bench_monthly.py [--small 2500] [--large 10000] [--month 2026-12]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import write_synthetic  # noqa: E402
+
+# The batch is run as of its month's first day, so reruns on other days make the same files.
+TODAY = dt.date(2026, 12, 1)
+
+
+def worker(ledger: str, month: str, out: str, jobs: int, engine: bool) -> dict:
+    """Run one batch in this process; with `engine`, then time the bare engine on its letters."""
+    from generator.batch.monthly import run_monthly
+
+    t0 = time.perf_counter()
+    batch = run_monthly(ledger, month, out, jobs=jobs, today=TODAY)
+    seconds = time.perf_counter() - t0
+    letters = [(i, m) for i in batch.items if i.kind == "invitation" and i.result and i.result.folder
+               for m in i.plan.recipients]
+    result = {"seconds": seconds, "letters": len(letters),
+              "rss_kib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)}
+    if engine:
+        result["engine_seconds"] = engine_time(batch, letters)
+    return result
+
+
+def engine_time(batch, letters) -> float:
+    """The engine alone: compile the letter template once, write every letter of the batch."""
+    from generator.documents.base import load_template
+    from generator.render.context import letter_context
+
+    ledger = batch.ledger
+    contexts = [letter_context(ledger, i.plan.council, i.meeting, m, i.plan.posted) for i, m in letters]
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        template = load_template("invitation.docx")
+        for n, ctx in enumerate(contexts):
+            template.write(ctx, Path(tmp) / f"{n:05d}.docx")
+        return time.perf_counter() - t0
+
+
+def run(ledger: Path, month: str, out: Path, jobs: int, engine: bool = False) -> dict:
+    cmd = [sys.executable, __file__, "--worker", str(ledger), month, str(out), str(jobs)] + (["--engine"] if engine else [])
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=2_500)
+    parser.add_argument("--large", type=int, default=10_000)
+    parser.add_argument("--month", default="2026-12")
+    parser.add_argument("--worker", nargs=4, metavar=("LEDGER", "MONTH", "OUT", "JOBS"), help=argparse.SUPPRESS)
+    parser.add_argument("--engine", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        ledger, month, out, jobs = args.worker
+        print(json.dumps(worker(ledger, month, out, int(jobs), args.engine)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        small, large = tmp / "small.xlsx", tmp / "large.xlsx"
+        write_synthetic(small, args.small, args.small // 5)
+        write_synthetic(large, args.large, args.large // 5)
+        s1 = run(small, args.month, tmp / "s1", 1)
+        l1 = run(large, args.month, tmp / "l1", 1, engine=True)
+        l2 = run(large, args.month, tmp / "l2", 2)
+        same = digests(tmp / "l1") == digests(tmp / "l2")
+    per_letter = l1["seconds"] / l1["letters"] * 1000
+    engine = l1["engine_seconds"] / l1["letters"] * 1000
+    print(f"{args.small:,} 構成員: {s1['letters']:,} letters, {s1['seconds']:.2f} s, peak RSS {s1['rss_kib'] / 1024:.0f} MiB")
+    print(f"{args.large:,} 構成員: {l1['letters']:,} letters, {l1['seconds']:.2f} s, peak RSS {l1['rss_kib'] / 1024:.0f} MiB"
+          f"  (--jobs 2: {l2['seconds']:.2f} s)")
+    print(f"target 1 time ratio {args.large:,}/{args.small:,}: {l1['seconds'] / s1['seconds']:.2f}  (target <= 4.4)")
+    print(f"target 1 peak RSS ratio:        {l1['rss_kib'] / s1['rss_kib']:.2f}  (target <= 1.5)")
+    print(f"target 2 per letter: monthly {per_letter:.2f} ms, engine {engine:.2f} ms, "
+          f"ratio {per_letter / engine:.2f}  (target <= 4)")
+    print(f"target 4 --jobs 1 / --jobs 2:   {l1['seconds'] / l2['seconds']:.2f}  (target >= 1.6); "
+          f"identical bytes: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
