@@ -30,7 +30,7 @@ def write_synthetic(path: Path, members: int, meetings: int, seed: int = 1, *,
     """A valid ledger of `members` 構成員 in councils of `per_council` and `meetings` 会議 over fiscal 2026.
 
     Rows are written by header name from generator.ledger.schema, so a column added to the
-    layout cannot shift the values into the wrong cells. Meetings before December 2026 are
+    layout cannot shift the values into the wrong cells. Meetings up to December 2026 are
     開催済 with five answers each, so a monthly batch has minutes, 謝礼 lists and letters to make.
     """
     rng = random.Random(seed)
@@ -78,13 +78,13 @@ def write_synthetic(path: Path, members: int, meetings: int, seed: int = 1, *,
     for i in range(meetings):
         council = i % councils
         day = start + dt.timedelta(days=(i * 7) % 350)
-        held = day < dt.date(2026, 12, 1)
+        held = day < dt.date(2027, 1, 1)
         meeting_rows.append({
             "会議ID": f"K{i}", "協議体ID": f"C{council}", "回": i // councils + 1,
             "開催日": day if i % 4 else f"R{day.year - 2018}.{day.month}.{day.day}",
             "開始時刻": "14:00" if i % 2 else "午後2時", "終了時刻": "16:00", "場所": "会議室", "場所住所": "住所",
             "議題": "議題1\n議題2\n議題3", "持ち物": "筆記用具", "形式": "会議", "進行役": "座長",
-            "文書番号": f"第{i}号", "状態": "開催済" if held else "予定"})
+            "文書番号": f"第{i}号", "通知日": day - dt.timedelta(days=31), "状態": "開催済" if held else "予定"})
         # Five answers per meeting, from members of the meeting's own council.
         answers += [{"会議ID": f"K{i}", "構成員ID": f"M{council * per_council + k}",
                      "出欠": "出席" if k % 4 else "欠席"} for k in range(min(5, per_council))]

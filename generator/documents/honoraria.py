@@ -14,6 +14,7 @@ from ..japanese import format_date
 from ..ledger.model import Ledger, Meeting
 from ..render.context import meeting_title, recipient_context
 from ..render.output import inside, safe_filename, workbook_bytes
+from ..render.sheets import style_cells
 from .base import INTERNAL, BatchRun, DocumentType, Item, MonthPlan
 from .meeting_day import meeting_folder
 
@@ -102,9 +103,8 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
                f"ほかに支払なし {unpaid} 名" if unpaid else None])
     total_row = ws.max_row
     thin = Side(style="thin", color="808080")
-    for row in ws.iter_rows(min_row=header_row, max_row=total_row):
-        for cell in row:
-            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+    style_cells((cell for row in ws.iter_rows(min_row=header_row, max_row=total_row) for cell in row),
+                border=Border(top=thin, bottom=thin, left=thin, right=thin))
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -113,8 +113,7 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
         cell.font = Font(bold=True)
     ws["A1"].font = Font(bold=True, size=14)
     ws["B4"].number_format = YEN
-    for row in range(header_row + 1, total_row + 1):
-        ws.cell(row, 7).number_format = YEN
+    style_cells((ws.cell(row, 7) for row in range(header_row + 1, total_row + 1)), number_format=YEN)
     for letter, width in zip("ABCDEFGH", (6, 10, 16, 30, 10, 14, 12, 22)):
         ws.column_dimensions[letter].width = width
     ws.page_setup.orientation = "landscape"

@@ -26,6 +26,7 @@ from ..japanese import format_date, format_postal, next_business_day
 from ..ledger.model import Council, Ledger, Meeting, Member
 from ..ledger.values import DATE_MAX, DATE_MIN
 from ..render.output import workbook_bytes, atomic_write, inside, remove_temp_files, safe_filename
+from ..render.sheets import style_cells
 from .base import (MAILED, not_in_letters, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
                    load_template)
 
@@ -257,14 +258,12 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
     last = ws.max_row
     printed = len(SENDLIST_PRINTED)
     answered_col = get_column_letter(SENDLIST_PRINTED.index("回答日") + 1)
-    for row in ws.iter_rows(min_row=4, max_row=last):
-        for cell in row:
-            cell.font = Font(size=SENDLIST_FONT)
-            # Long 所属 and addresses wrap inside their cell instead of being cut at its edge.
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            if cell.column <= printed:
-                cell.border = box
-        row[SENDLIST_PRINTED.index("回答日")].number_format = "yyyy/m/d"
+    body = [cell for row in ws.iter_rows(min_row=4, max_row=last) for cell in row]
+    # Long 所属 and addresses wrap inside their cell instead of being cut at its edge.
+    style_cells(body, font=Font(size=SENDLIST_FONT), alignment=Alignment(vertical="top", wrap_text=True))
+    style_cells((cell for cell in body if cell.column <= printed), border=box)
+    answered_index = SENDLIST_PRINTED.index("回答日") + 1
+    style_cells((cell for cell in body if cell.column == answered_index), number_format="yyyy/m/d")
     if last >= 4:
         sent_col = get_column_letter(SENDLIST_PRINTED.index("発送済") + 1)
         answer_col = get_column_letter(SENDLIST_PRINTED.index("回答") + 1)
