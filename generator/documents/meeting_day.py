@@ -108,6 +108,7 @@ class MeetingDayPapers(DocumentType):
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         compiled = {t.name: load_template(t.filename, run.templates_dir) for t in self.templates}
+        contexts: dict[int, dict] = {}
         for item in items:
             meeting = item.meeting
             council = run.ledger.council(meeting.council_id)
@@ -117,14 +118,20 @@ class MeetingDayPapers(DocumentType):
             item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
             if item.blocking or council is None:
                 item.skip_reason = messages.SKIP_ERRORS
+            else:
+                contexts[id(item)] = papers_context(run.ledger, meeting)
+        # The card pictures are most of the work: draw the month's all at once, over run.jobs processes.
+        pictures = card_pictures([card for c in contexts.values() for card in c["cards"]], run.jobs)
+        for item in items:
+            context = contexts.get(id(item))
+            if context is None:
                 run.progress(1)
                 continue
-            context = papers_context(run.ledger, meeting)
-            folder = inside(run.folder, self.folder, meeting_folder(run.ledger, meeting))
+            folder = inside(run.folder, self.folder, meeting_folder(run.ledger, item.meeting))
             for name, filename in self.FILES.items():
-                data = context | {"members": _with_backs(context["cards"])} if name == "nameplates" else context
                 if name == "nameplates" and not context["cards"]:
                     continue
+                data = context | {"members": _with_backs(context["cards"], pictures)} if name == "nameplates" else context
                 path = folder / filename
                 run.save(path, compiled[name].render(data))
                 item.paths.append((path, name))
@@ -140,13 +147,32 @@ class MeetingDayPapers(DocumentType):
 CARD_MM = (180, 118)
 
 
-def _with_backs(cards: list[dict]) -> list[dict]:
-    """Each card with its back face: the picture of 所属 and 氏名 upside down."""
+def _card_picture(key: tuple[str, str]) -> bytes:
     from ..render.charts import upside_down_card
+
+    return upside_down_card(key[0], key[1], *CARD_MM)
+
+
+def card_pictures(cards: list[dict], jobs: int = 1) -> dict[tuple[str, str], bytes]:
+    """(所属, 氏名) -> the back-face picture of each distinct card, drawn over `jobs` processes."""
+    keys = list(dict.fromkeys((card["org_line"], card["name"]) for card in cards))
+    if jobs > 1 and len(keys) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            drawn = list(pool.map(_card_picture, keys, chunksize=max(1, len(keys) // (jobs * 4))))
+    else:
+        drawn = [_card_picture(key) for key in keys]
+    return dict(zip(keys, drawn))
+
+
+def _with_backs(cards: list[dict], pictures: dict[tuple[str, str], bytes] | None = None) -> list[dict]:
+    """Each card with its back face: the picture of 所属 and 氏名 upside down."""
     from ..render.engine import InlineImage
 
-    return [card | {"back": InlineImage(upside_down_card(card["org_line"], card["name"], *CARD_MM), *CARD_MM,
-                                        name="名札")} for card in cards]
+    pictures = pictures if pictures is not None else card_pictures(cards)
+    return [card | {"back": InlineImage(pictures[(card["org_line"], card["name"])], *CARD_MM, name="名札")}
+            for card in cards]
 
 
 @dataclass
