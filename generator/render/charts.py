@@ -208,5 +208,7 @@ def upside_down_card(org: str, name: str, width_mm: float, height_mm: float, nam
         draw.text(((width - draw.textlength(text, font=f)) / 2, y), text, font=f, fill=0)
         y += h + gaps
     buffer = io.BytesIO()
-    image.rotate(180).save(buffer, format="PNG", optimize=True)
+    # zlib's default level, not optimize=True: the same pixels, 5x faster to encode (0.13 s a card
+    # made 名札 most of a city's monthly batch) for about 10 % more bytes.
+    image.rotate(180).save(buffer, format="PNG")
     return buffer.getvalue()
