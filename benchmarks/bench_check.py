@@ -74,10 +74,12 @@ def write_synthetic(path: Path, members: int, meetings: int, seed: int = 1, *,
             "就任日": "2025/4/1" if i % 3 else dt.date(2025, 4, 1)})
     sheet("members", member_rows)
     meeting_rows, answers = [], []
+    per_year = max(1, -(-meetings // councils))
     start = dt.date(2026, 4, 6)
     for i in range(meetings):
         council = i % councils
-        day = start + dt.timedelta(days=(i * 7) % 350)
+        # Each council's meetings evenly over the year, councils staggered over four weeks.
+        day = start + dt.timedelta(days=(i // councils) * 350 // per_year + council % 28)
         held = day < dt.date(2027, 1, 1)
         meeting_rows.append({
             "会議ID": f"K{i}", "協議体ID": f"C{council}", "回": i // councils + 1,
