@@ -125,7 +125,7 @@ def plan_meeting(ledger: Ledger, report: Report, meeting: Meeting) -> MeetingPla
         return plan
     # Rows this meeting's letters are made from: 基本情報, the meeting, its council,
     # and every member row of the council (or of no readable council: it could be one).
-    member_rows = {m.row for m in ledger.members if m.council_id in (meeting.council_id, "")}
+    member_rows = {m.row for m in ledger.members_of(meeting.council_id) + ledger.members_of("")}
     rows = {"会議": {meeting.row}, "構成員": member_rows, "協議体": {council.row} if council else set()}
     plan.blocking = report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(ledger))
     if plan.blocking or council is None:
