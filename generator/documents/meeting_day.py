@@ -107,35 +107,39 @@ class MeetingDayPapers(DocumentType):
         return [PapersItem(self.key, m) for m in month.ledger.meetings if m.in_month(year, mon) and not m.cancelled]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
         compiled = {t.name: load_template(t.filename, run.templates_dir) for t in self.templates}
-        contexts: dict[int, dict] = {}
-        for item in items:
-            meeting = item.meeting
-            council = run.ledger.council(meeting.council_id)
-            rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
-                    "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)},
-                    "出欠": {a.row for a in run.ledger.attendance_of(meeting.meeting_id)}}
-            item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
-            if item.blocking or council is None:
-                item.skip_reason = messages.SKIP_ERRORS
-            else:
-                contexts[id(item)] = papers_context(run.ledger, meeting)
-        # The card pictures are most of the work: draw the month's all at once, over run.jobs processes.
-        pictures = card_pictures([card for c in contexts.values() for card in c["cards"]], run.jobs)
-        for item in items:
-            context = contexts.get(id(item))
-            if context is None:
+        # The card pictures are most of the work: with --jobs they are drawn in other processes,
+        # one meeting at a time so a city's month of pictures is never all in memory at once.
+        pool = ProcessPoolExecutor(max_workers=run.jobs) if run.jobs > 1 else None
+        try:
+            for item in items:
+                self._make_one(run, item, compiled, pool)
                 run.progress(1)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+
+    def _make_one(self, run: BatchRun, item: Item, compiled: dict, pool) -> None:
+        meeting = item.meeting
+        council = run.ledger.council(meeting.council_id)
+        rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
+                "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)},
+                "出欠": {a.row for a in run.ledger.attendance_of(meeting.meeting_id)}}
+        item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
+        if item.blocking or council is None:
+            item.skip_reason = messages.SKIP_ERRORS
+            return
+        context = papers_context(run.ledger, meeting)
+        folder = inside(run.folder, self.folder, meeting_folder(run.ledger, meeting))
+        for name, filename in self.FILES.items():
+            if name == "nameplates" and not context["cards"]:
                 continue
-            folder = inside(run.folder, self.folder, meeting_folder(run.ledger, item.meeting))
-            for name, filename in self.FILES.items():
-                if name == "nameplates" and not context["cards"]:
-                    continue
-                data = context | {"members": _with_backs(context["cards"], pictures)} if name == "nameplates" else context
-                path = folder / filename
-                run.save(path, compiled[name].render(data))
-                item.paths.append((path, name))
-            run.progress(1)
+            data = context | {"members": _with_backs(context["cards"], pool)} if name == "nameplates" else context
+            path = folder / filename
+            run.save(path, compiled[name].render(data))
+            item.paths.append((path, name))
 
     def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
         return [(path, name, None) for path, name in item.paths]
@@ -153,24 +157,21 @@ def _card_picture(key: tuple[str, str]) -> bytes:
     return upside_down_card(key[0], key[1], *CARD_MM)
 
 
-def card_pictures(cards: list[dict], jobs: int = 1) -> dict[tuple[str, str], bytes]:
-    """(所属, 氏名) -> the back-face picture of each distinct card, drawn over `jobs` processes."""
+def card_pictures(cards: list[dict], pool=None) -> dict[tuple[str, str], bytes]:
+    """(所属, 氏名) -> the back-face picture of each distinct card, drawn in `pool` when given."""
     keys = list(dict.fromkeys((card["org_line"], card["name"]) for card in cards))
-    if jobs > 1 and len(keys) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            drawn = list(pool.map(_card_picture, keys, chunksize=max(1, len(keys) // (jobs * 4))))
+    if pool is not None and len(keys) > 1:
+        drawn = list(pool.map(_card_picture, keys, chunksize=max(1, len(keys) // 8)))
     else:
         drawn = [_card_picture(key) for key in keys]
     return dict(zip(keys, drawn))
 
 
-def _with_backs(cards: list[dict], pictures: dict[tuple[str, str], bytes] | None = None) -> list[dict]:
+def _with_backs(cards: list[dict], pool=None) -> list[dict]:
     """Each card with its back face: the picture of 所属 and 氏名 upside down."""
     from ..render.engine import InlineImage
 
-    pictures = pictures if pictures is not None else card_pictures(cards)
+    pictures = card_pictures(cards, pool)
     return [card | {"back": InlineImage(pictures[(card["org_line"], card["name"])], *CARD_MM, name="名札")}
             for card in cards]
 
