@@ -1,0 +1,121 @@
+"""The indexes and shortcuts that keep the monthly batch linear give the same answers and bytes as the scans they replace."""
+from __future__ import annotations
+
+import io
+from concurrent.futures import ProcessPoolExecutor
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from PIL import Image, ImageChops
+
+from generator.documents.meeting_day import CARD_MM, _with_backs, card_pictures
+from generator.ledger.findings import Finding, Report
+from generator.ledger.model import Attendance, Ledger, Meeting, MeetingRecord, Member
+from generator.render.charts import upside_down_card
+from generator.render.output import workbook_bytes
+from generator.render.sheets import style_cells
+
+
+def _ledger() -> Ledger:
+    return Ledger(
+        members=[Member(member_id="M1", council_id="C1", name="一", row=2),
+                 Member(member_id="M2", council_id="C2", name="二", row=3),
+                 Member(member_id="M3", council_id="C1", name="三", row=4)],
+        meetings=[Meeting(meeting_id="K1", council_id="C1", row=2), Meeting(meeting_id="K2", council_id="C2", row=3)],
+        attendance=[Attendance(meeting_id="K2", member_id="M2", answer="出席", row=2),
+                    Attendance(meeting_id="K1", member_id="M3", answer="欠席", row=3),
+                    Attendance(meeting_id="K1", member_id="M1", answer="出席", row=4)],
+        records=[MeetingRecord(meeting_id="K1", kind="決定事項", content="a", row=2)])
+
+
+def test_group_lookups_keep_ledger_order_and_follow_changes():
+    ledger = _ledger()
+    assert [m.member_id for m in ledger.members_of("C1")] == ["M1", "M3"]
+    assert [(a.member_id, a.row) for a in ledger.attendance_of("K1")] == [("M3", 3), ("M1", 4)]
+    assert [r.content for r in ledger.records_of("K1")] == ["a"]
+    assert ledger.attendance_of("K9") == [] and ledger.members_of("") == []
+    # Documents' example ledgers append rows after a lookup: the index is rebuilt, not stale.
+    ledger.attendance.append(Attendance(meeting_id="K1", member_id="M9", answer="未回答", row=5))
+    assert [a.member_id for a in ledger.attendance_of("K1")] == ["M3", "M1", "M9"]
+    ledger.members = [Member(member_id="M7", council_id="C1", row=2)]
+    assert [m.member_id for m in ledger.members_of("C1")] == ["M7"]
+    # A caller may change the list it got without changing the index.
+    ledger.members_of("C1").clear()
+    assert [m.member_id for m in ledger.members_of("C1")] == ["M7"]
+
+
+def _finding(severity: str, sheet: str, cell: str, code: str = "x") -> Finding:
+    return Finding(code, severity, sheet, cell, "msg")
+
+
+def test_errors_on_matches_a_scan_of_every_finding_in_report_order():
+    findings = [_finding("error", "構成員", "H12", "a"), _finding("warning", "構成員", "H12", "b"),
+                _finding("error", "会議", "12:12", "c"), _finding("error", "基本情報", "B4", "d"),
+                _finding("error", "構成員", "C3", "e"), _finding("error", "構成員", "", "f"),
+                _finding("info", "会議", "D12", "g"), _finding("error", "会議", "D12", "h")]
+    report = Report("x.xlsx", 2026, list(findings))
+    got = report.errors_on({"構成員": {12, 3}, "会議": {12}}, whole_sheets=("基本情報",))
+    assert [f.code for f in got] == ["a", "c", "d", "e", "h"]
+    assert [f.code for f in report.errors_on({"構成員": {0}})] == ["f"]
+    assert report.errors_on({"会議": {13}}) == []
+    # A finding added after the first question is seen by the next.
+    report.findings.append(_finding("error", "会議", "A13", "i"))
+    assert [f.code for f in report.errors_on({"会議": {13}})] == ["i"]
+
+
+def _styled(one_by_one: bool) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["見出し", "b", "c"])
+    for i in range(30):
+        ws.append([i, f"名前{i}", None])
+    thin = Side(style="thin", color="808080")
+    box = Border(top=thin, bottom=thin, left=thin, right=thin)
+    ws["A1"].font = Font(bold=True, size=14)
+    body = [cell for row in ws.iter_rows(min_row=2) for cell in row]
+    if one_by_one:
+        for cell in body:
+            cell.font = Font(size=10)
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        for cell in body:
+            if cell.column <= 2:
+                cell.border = box
+        for cell in body:
+            if cell.column == 3:
+                cell.number_format = "yyyy/m/d"
+    else:
+        style_cells(body, font=Font(size=10), alignment=Alignment(vertical="top", wrap_text=True))
+        style_cells((c for c in body if c.column <= 2), border=box)
+        style_cells((c for c in body if c.column == 3), number_format="yyyy/m/d")
+    return workbook_bytes(wb)
+
+
+def test_style_cells_saves_the_same_bytes_as_styling_each_cell():
+    data = _styled(one_by_one=False)
+    assert data == _styled(one_by_one=True)
+    ws = __import__("openpyxl").load_workbook(io.BytesIO(data)).active
+    assert ws["B5"].font.size == 10 and ws["B5"].border.left.style == "thin" and ws["C5"].border.left.style is None
+    assert ws["C7"].number_format == "yyyy/m/d" and ws["A1"].font.bold
+
+
+def test_card_pictures_are_the_same_drawn_here_or_in_other_processes():
+    cards = [{"org_line": "社会福祉協議会 会長", "name": "支え 合子"}, {"org_line": "", "name": "長い長い長い名前の構成員"},
+             {"org_line": "社会福祉協議会 会長", "name": "支え 合子"}]
+    here = card_pictures(cards)
+    assert list(here) == [("社会福祉協議会 会長", "支え 合子"), ("", "長い長い長い名前の構成員")]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        assert card_pictures(cards, pool) == here
+    backs = _with_backs(cards)
+    assert [b["name"] for b in backs] == ["支え 合子", "長い長い長い名前の構成員", "支え 合子"]
+    picture = Image.open(io.BytesIO(here[("", "長い長い長い名前の構成員")]))
+    assert picture.mode == "L" and picture.size == (round(CARD_MM[0] / 25.4 * 200), round(CARD_MM[1] / 25.4 * 200))
+
+
+def test_card_picture_png_holds_the_pixels_optimize_would_have_written():
+    data = upside_down_card("老人クラブ連合会 会長", "支え 合子", *CARD_MM)
+    drawn = Image.open(io.BytesIO(data))
+    drawn.load()
+    again = io.BytesIO()
+    drawn.save(again, format="PNG", optimize=True)       # the encoding used before
+    assert ImageChops.difference(Image.open(io.BytesIO(again.getvalue())), drawn).getbbox() is None
+    assert drawn.getextrema() == (0, 255)                  # there is text on it, black on white
