@@ -10,6 +10,7 @@ that still holds one is not written, and the batch says why.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -159,12 +160,37 @@ def leaked_names(data: bytes, table: dict[str, str]) -> list[str]:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         for name in package.namelist():
             if name.endswith((".xml", ".rels")):
-                text = package.read(name).decode("utf-8", "replace")
-                plain = re.sub(r"<[^>]+>", "", text)
-                found |= {n for n in table if n in text or n in plain}
+                seen, plain = _part_names(package.read(name))
+                found |= {n for n in table if seen(n)}
                 if part is not None:
                     found |= {m.group(0) for m in part.finditer(plain)}
     return sorted(found)
+
+
+# Parts already searched, by content: styles.xml and its kin (0.8 MB of the template, the same in
+# every document) were searched again for every SC's spellings in every meeting, the slowest step
+# of a city's batch. Each part remembers its answer per name.
+_PARTS: dict[bytes, tuple[str, str, dict[str, bool]]] = {}
+_PARTS_KEPT = 16
+
+
+def _part_names(raw: bytes):
+    key = hashlib.blake2b(raw, digest_size=32).digest()
+    part = _PARTS.pop(key, None)       # taken out and put back last: the least recently used go first
+    if part is None:
+        if len(_PARTS) >= _PARTS_KEPT:
+            _PARTS.pop(next(iter(_PARTS)))
+        text = raw.decode("utf-8", "replace")
+        part = (text, re.sub(r"<[^>]+>", "", text), {})
+    _PARTS[key] = part
+    text, plain, answers = part
+
+    def seen(n: str) -> bool:
+        if n not in answers:
+            answers[n] = n in text or n in plain
+        return answers[n]
+
+    return seen, plain
 
 
 def save_public(run: BatchRun, item: Item, folder: str, stem: str, data: bytes) -> None:
