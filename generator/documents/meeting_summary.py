@@ -29,7 +29,7 @@ LABELS_NAME = "宛名ラベル.docx"
 
 
 def _records(ledger: Ledger, meeting: Meeting, kinds: tuple[str, ...]) -> list:
-    return [r for r in ledger.records if r.meeting_id == meeting.meeting_id and r.kind in kinds]
+    return [r for r in ledger.records_of(meeting.meeting_id) if r.kind in kinds]
 
 
 def summary_context(ledger: Ledger, meeting: Meeting, member: Member) -> dict:
@@ -105,7 +105,7 @@ class MeetingSummary(DocumentType):
             meeting, plan = item.meeting, item.plan
             rows = {"会議": {meeting.row}, "協議体": {plan.council.row} if plan.council else set(),
                     "構成員": {m.row for m in run.ledger.members_of(meeting.council_id)},
-                    "協議記録": {r.row for r in run.ledger.records if r.meeting_id == meeting.meeting_id}}
+                    "協議記録": {r.row for r in run.ledger.records_of(meeting.meeting_id)}}
             item.blocking = run.report.errors_on(rows, whole_sheets=("基本情報",), ignore=not_in_letters(run.ledger))
             plan.recipients = recipients(run.ledger, meeting)
             item.result = MeetingResult(plan)
