@@ -14,6 +14,17 @@ from build_templates import C, GOTHIC, R, heading, loop_table, new_document, par
 from build_meeting_papers import _drop_first_empty  # noqa: E402
 
 
+def bullets(doc, loop: str, line: str, empty: str) -> None:
+    """One '・' paragraph per item of `loop` ('d in decisions'), and `empty` when there is none."""
+    name = loop.split(" in ", 1)[1]
+    para(doc, "{%p for " + loop + " %}")
+    para(doc, line, left=10.5)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if not " + name + " %}")
+    para(doc, empty, left=10.5)
+    para(doc, "{%p endif %}")
+
+
 def build_handover() -> Path:
     """引継書: what a successor needs on their first day (第1節5(1) 引継ぎやサポートは確実かつ丁寧に)."""
     doc = new_document(top=18, bottom=16, left=20, right=18)
@@ -181,19 +192,9 @@ def build_meeting_summary() -> Path:
     para(doc, "議題：{% for a in meeting.agenda %}{{ a }}{% if not loop.last %}、{% endif %}{% endfor %}", left=10.5)
     para(doc, "{%p endif %}")
     heading(doc, "１　決まったこと")
-    para(doc, "{%p for d in decisions %}")
-    para(doc, "・{{ d }}", left=10.5)
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p if not decisions %}")
-    para(doc, "今回は決定事項はありません。", left=10.5)
-    para(doc, "{%p endif %}")
+    bullets(doc, "d in decisions", "・{{ d }}", "今回は決定事項はありません。")
     heading(doc, "２　引き続き話し合うこと")
-    para(doc, "{%p for d in pending %}")
-    para(doc, "・{{ d }}", left=10.5)
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p if not pending %}")
-    para(doc, "ありません。", left=10.5)
-    para(doc, "{%p endif %}")
+    bullets(doc, "d in pending", "・{{ d }}", "ありません。")
     heading(doc, "３　次回までの宿題")
     para(doc, "{%p if homework %}")
     loop_table(doc, ["内容", "担当", "期限"], ["{{ h.content }}", "{{ h.owner }}", "{{ h.due }}"], [92, 32, 42],
@@ -202,12 +203,7 @@ def build_meeting_summary() -> Path:
     para(doc, "ありません。", left=10.5)
     para(doc, "{%p endif %}")
     heading(doc, "４　出された地域の課題・資源・アイデア")
-    para(doc, "{%p for f in found %}")
-    para(doc, "・【{{ f.kind }}】{{ f.content }}", left=10.5)
-    para(doc, "{%p endfor %}")
-    para(doc, "{%p if not found %}")
-    para(doc, "ありません。", left=10.5)
-    para(doc, "{%p endif %}")
+    bullets(doc, "f in found", "・【{{ f.kind }}】{{ f.content }}", "ありません。")
     heading(doc, "５　次回の予定")
     para(doc, "{{ next.text }}", left=10.5)
     para(doc, "{%p if next.agenda %}")
