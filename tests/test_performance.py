@@ -14,7 +14,7 @@ from generator.ledger.findings import Finding, Report
 from generator.ledger.model import Attendance, Ledger, Meeting, MeetingRecord, Member
 from generator.render.charts import upside_down_card
 from generator.render.output import workbook_bytes
-from generator.render.sheets import style_cells
+from generator.render.sheets import Book, xlsx_bytes
 
 
 def _ledger() -> Ledger:
@@ -64,7 +64,7 @@ def test_errors_on_matches_a_scan_of_every_finding_in_report_order():
     assert [f.code for f in report.errors_on({"会議": {13}})] == ["i"]
 
 
-def _styled(one_by_one: bool) -> bytes:
+def _styled_one_by_one() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.append(["見出し", "b", "c"])
@@ -74,26 +74,35 @@ def _styled(one_by_one: bool) -> bytes:
     box = Border(top=thin, bottom=thin, left=thin, right=thin)
     ws["A1"].font = Font(bold=True, size=14)
     body = [cell for row in ws.iter_rows(min_row=2) for cell in row]
-    if one_by_one:
-        for cell in body:
-            cell.font = Font(size=10)
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-        for cell in body:
-            if cell.column <= 2:
-                cell.border = box
-        for cell in body:
-            if cell.column == 3:
-                cell.number_format = "yyyy/m/d"
-    else:
-        style_cells(body, font=Font(size=10), alignment=Alignment(vertical="top", wrap_text=True))
-        style_cells((c for c in body if c.column <= 2), border=box)
-        style_cells((c for c in body if c.column == 3), number_format="yyyy/m/d")
+    for cell in body:
+        cell.font = Font(size=10)
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for cell in body:
+        if cell.column <= 2:
+            cell.border = box
+    for cell in body:
+        if cell.column == 3:
+            cell.number_format = "yyyy/m/d"
     return workbook_bytes(wb)
 
 
-def test_style_cells_saves_the_same_bytes_as_styling_each_cell():
-    data = _styled(one_by_one=False)
-    assert data == _styled(one_by_one=True)
+def _styled_by_sheets() -> bytes:
+    book = Book()
+    ws = book.sheet("Sheet")
+    ws.append(["見出し", "b", "c"])
+    for i in range(30):
+        ws.append([i, f"名前{i}", None])
+    thin = Side(style="thin", color="808080")
+    ws.style(ws.cells(1, columns=(1,)), font=Font(bold=True, size=14))
+    ws.style(ws.cells(2, 31), font=Font(size=10), alignment=Alignment(vertical="top", wrap_text=True))
+    ws.style(ws.cells(2, 31, columns=(1, 2)), border=Border(top=thin, bottom=thin, left=thin, right=thin))
+    ws.style(ws.cells(2, 31, columns=(3,)), number_format="yyyy/m/d")
+    return xlsx_bytes(book)
+
+
+def test_styling_a_range_once_saves_the_same_bytes_as_openpyxl_styling_each_cell():
+    data = _styled_by_sheets()
+    assert data == _styled_one_by_one()
     ws = __import__("openpyxl").load_workbook(io.BytesIO(data)).active
     assert ws["B5"].font.size == 10 and ws["B5"].border.left.style == "thin" and ws["C5"].border.left.style is None
     assert ws["C7"].number_format == "yyyy/m/d" and ws["A1"].font.bold

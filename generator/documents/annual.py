@@ -18,7 +18,8 @@ from ..ledger import schema
 from ..ledger.findings import INFO, SEVERITY_JA, Report
 from ..japanese import fiscal_year_era, fiscal_year_range, format_date
 from ..ledger.model import Attendance, Council, Ledger, Meeting, YearReview
-from ..render.output import workbook_bytes, atomic_write, inside, refuse_input, remove_temp_files
+from ..render.output import atomic_write, inside, refuse_input, remove_temp_files
+from ..render.sheets import Book, xlsx_bytes
 from ..render.engine import InlineImage
 from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 
@@ -495,43 +496,37 @@ def workbook_sheets(data: AnnualData) -> list[tuple[str, list[str], list[list], 
 
 def summary_workbook(data: AnnualData) -> bytes:
     """年次集計_YYYY.xlsx for the 都道府県: who and when on the file and on every row, numbers as numbers."""
-    from openpyxl import Workbook
     from openpyxl.packaging.custom import DateTimeProperty, IntProperty, StringProperty
     from openpyxl.styles import Font, PatternFill
 
     row = data.city_row
-    wb = Workbook()
-    wb.remove(wb.active)
     era = fiscal_year_era(data.fiscal_year)
-    wb.properties.title = f"{row['市町村名']} {era} 生活支援体制整備事業 年次集計"
-    wb.properties.subject = f"{row['都道府県']} {row['市町村名']} {era}（{data.basis_date:%Y/%m/%d} 時点）"
-    wb.properties.keywords = f"{row['都道府県']},{row['市町村名']},{data.fiscal_year},{data.basis_date:%Y-%m-%d}"
+    book = Book(title=f"{row['市町村名']} {era} 生活支援体制整備事業 年次集計",
+                subject=f"{row['都道府県']} {row['市町村名']} {era}（{data.basis_date:%Y/%m/%d} 時点）",
+                keywords=f"{row['都道府県']},{row['市町村名']},{data.fiscal_year},{data.basis_date:%Y-%m-%d}")
     for name, value, kind in (("都道府県", row["都道府県"], StringProperty), ("市町村名", row["市町村名"], StringProperty),
                               ("年度", data.fiscal_year, IntProperty)):
         if value != "":
-            wb.custom_doc_props.append(kind(name=name, value=value))
-    wb.custom_doc_props.append(DateTimeProperty(name="集計基準日", value=dt.datetime.combine(data.basis_date, dt.time())))
+            book.custom.append(kind(name=name, value=value))
+    book.custom.append(DateTimeProperty(name="集計基準日", value=dt.datetime.combine(data.basis_date, dt.time())))
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for name, headers, rows, formats in workbook_sheets(data):
-        ws = wb.create_sheet(name)
+        ws = book.sheet(name)
         ws.append(headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        ws.style(ws.cells(1), font=bold, fill=fill)
         for values in rows:
             ws.append(values)
+        last = ws.max_row
         for index, fmt in formats.items():
-            for cells in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-                for cell in cells:
-                    cell.number_format = fmt
-        for cells in ws.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy/m/d"
-        for column in ws.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            ws.column_dimensions[column[0].column_letter].width = min(60, max(8, width * 1.8 + 2))
-        ws.freeze_panes = "A2"
-    return workbook_bytes(wb)
+            if last >= 2:
+                ws.style(ws.cells(2, last, columns=(index + 1,)), number_format=fmt)
+        if last >= 2:
+            ws.style([cell for cell in ws.cells(2, last) if isinstance(cell[0], dt.date)], number_format="yyyy/m/d")
+        for column in range(1, ws.max_column + 1):
+            width = max(len(str(cell[0] or "")) for cell in ws.cells(1, last, columns=(column,)))
+            ws.widths[column] = min(60, max(8, width * 1.8 + 2))
+        ws.freeze_row = 2
+    return xlsx_bytes(book)
 
 
 @dataclass

@@ -8,13 +8,14 @@ can be copied into an accounting form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .. import messages
 from ..japanese import format_date
 from ..ledger.model import Ledger, Meeting
 from ..render.context import meeting_title, recipient_context
-from ..render.output import inside, safe_filename, workbook_bytes
-from ..render.sheets import style_cells
+from ..render.output import inside, safe_filename
+from ..render.sheets import Book, xlsx_bytes
 from .base import INTERNAL, BatchRun, DocumentType, Item, MonthPlan
 from .meeting_day import meeting_folder
 
@@ -79,14 +80,11 @@ def honoraria(ledger: Ledger, meeting: Meeting) -> Honoraria:
 
 def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     """The list as an xlsx: a heading block, one row per payee, a total row."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
     meeting = data.meeting
     council = ledger.council(meeting.council_id)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "謝礼支払一覧"
+    style = _styles()
+    book = Book()
+    ws = book.sheet("謝礼支払一覧")
     ws.append(["謝礼（報償費）支払一覧"])
     ws.append(["会議", meeting_title(council, meeting) if council else meeting.meeting_id])
     ws.append(["開催日", format_date(meeting.date, ledger.info.date_style) if meeting.date else ""])
@@ -102,27 +100,27 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     ws.append(["合計", None, f"{data.paid} 名", None, None, None, data.total,
                f"ほかに支払なし {unpaid} 名" if unpaid else None])
     total_row = ws.max_row
+    # The order styles are first set decides their ids in styles.xml; it is kept as it always was.
+    ws.style(ws.cells(header_row, total_row), border=style["box"])
+    ws.style(ws.cells(header_row), font=style["bold"], fill=style["header_fill"], alignment=style["center"])
+    ws.style(ws.cells(total_row), font=style["bold"])
+    ws.style(ws.cells(1, columns=(1,)), font=style["title_font"])
+    ws.style(ws.cells(4, columns=(2,)), number_format=YEN)
+    ws.style(ws.cells(header_row + 1, total_row, columns=(7,)), number_format=YEN)
+    ws.widths = dict(enumerate((6, 10, 16, 30, 10, 14, 12, 22), start=1))
+    ws.landscape_a4_fit_width = True
+    ws.print_titles = f"{header_row}:{header_row}"
+    return xlsx_bytes(book)
+
+
+@lru_cache(maxsize=1)
+def _styles() -> dict:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
     thin = Side(style="thin", color="808080")
-    style_cells((cell for row in ws.iter_rows(min_row=header_row, max_row=total_row) for cell in row),
-                border=Border(top=thin, bottom=thin, left=thin, right=thin))
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center")
-    for cell in ws[total_row]:
-        cell.font = Font(bold=True)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["B4"].number_format = YEN
-    style_cells((ws.cell(row, 7) for row in range(header_row + 1, total_row + 1)), number_format=YEN)
-    for letter, width in zip("ABCDEFGH", (6, 10, 16, 30, 10, 14, 12, 22)):
-        ws.column_dimensions[letter].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    return workbook_bytes(wb)
+    return {"box": Border(top=thin, bottom=thin, left=thin, right=thin), "bold": Font(bold=True),
+            "header_fill": PatternFill("solid", fgColor="DDEBF7"), "center": Alignment(horizontal="center"),
+            "title_font": Font(bold=True, size=14)}
 
 
 def file_name(ledger: Ledger, meeting: Meeting) -> str:

@@ -14,6 +14,7 @@ import math
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -25,8 +26,8 @@ from ..ledger.findings import Finding, Report
 from ..japanese import format_date, format_postal, next_business_day
 from ..ledger.model import Council, Ledger, Meeting, Member
 from ..ledger.values import DATE_MAX, DATE_MIN
-from ..render.output import workbook_bytes, atomic_write, inside, remove_temp_files, safe_filename
-from ..render.sheets import style_cells
+from ..render.output import atomic_write, inside, remove_temp_files, safe_filename
+from ..render.sheets import Book, get_column_letter, xlsx_bytes
 from .base import (MAILED, not_in_letters, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
                    load_template)
 
@@ -222,14 +223,9 @@ SENDLIST_FONT = 10          # pt; one landscape A4 at 100 % keeps it readable
 
 def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> bytes:
     """送付リスト.xlsx: who, how, where, a column to tick when sent, and the RSVP as it comes in."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "送付リスト"
+    book = Book()
+    ws = book.sheet("送付リスト")
+    style = _sendlist_styles()
     meeting = plan.meeting
     posted = plan.posted or posting_date(ledger.info, meeting)
     ws.append([f"{plan.title}（{format_date(meeting.date, ledger.info.date_style)}）送付リスト"])
@@ -237,15 +233,11 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
                f"郵送 {result.count('郵送')} 件・メール {result.count('メール')} 件・手渡し {result.count('手渡し')} 件"])
     headers = SENDLIST_PRINTED + SENDLIST_OFFICE
     ws.append(list(headers))
-    thin = Side(style="thin", color="808080")
-    box = Border(top=thin, bottom=thin, left=thin, right=thin)
-    for cell in ws[3]:
-        cell.font = Font(bold=True, size=SENDLIST_FONT)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = box
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"].font = Font(size=SENDLIST_FONT)
+    # The order styles are first set decides their ids in styles.xml; it is kept as it always was.
+    ws.style(ws.cells(3), font=style["header_font"], fill=style["header_fill"], border=style["box"],
+             alignment=style["header_alignment"])
+    ws.style(ws.cells(1, columns=(1,)), font=style["title_font"])
+    ws.style(ws.cells(2, columns=(1,)), font=style["font"])
     answers = {a.member_id: a for a in ledger.attendance_of(meeting.meeting_id)}
     for index, (member, path) in enumerate(zip(plan.recipients, result.letters), start=1):
         org_line = recipient_context(member)["org_line"]
@@ -258,44 +250,46 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
     last = ws.max_row
     printed = len(SENDLIST_PRINTED)
     answered_col = get_column_letter(SENDLIST_PRINTED.index("回答日") + 1)
-    body = [cell for row in ws.iter_rows(min_row=4, max_row=last) for cell in row]
+    body_rows = (4, last) if last >= 4 else None
     # Long 所属 and addresses wrap inside their cell instead of being cut at its edge.
-    style_cells(body, font=Font(size=SENDLIST_FONT), alignment=Alignment(vertical="top", wrap_text=True))
-    style_cells((cell for cell in body if cell.column <= printed), border=box)
-    answered_index = SENDLIST_PRINTED.index("回答日") + 1
-    style_cells((cell for cell in body if cell.column == answered_index), number_format="yyyy/m/d")
-    if last >= 4:
+    if body_rows:
+        ws.style(ws.cells(*body_rows), font=style["font"], alignment=style["body_alignment"])
+        ws.style(ws.cells(*body_rows, columns=tuple(range(1, printed + 1))), border=style["box"])
+        answered_index = SENDLIST_PRINTED.index("回答日") + 1
+        ws.style(ws.cells(*body_rows, columns=(answered_index,)), number_format="yyyy/m/d")
         sent_col = get_column_letter(SENDLIST_PRINTED.index("発送済") + 1)
         answer_col = get_column_letter(SENDLIST_PRINTED.index("回答") + 1)
-        check = DataValidation(type="list", formula1='"✓"', allow_blank=True)
-        check.add(f"{sent_col}4:{sent_col}{last}")
-        ws.add_data_validation(check)
-        reply = DataValidation(type="list", formula1='"出席,欠席,代理出席,未回答"', allow_blank=True)
-        reply.add(f"{answer_col}4:{answer_col}{last}")
-        ws.add_data_validation(reply)
-        dates = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
-        dates.add(f"{answered_col}4:{answered_col}{last}")
-        ws.add_data_validation(dates)
-    for column, width in enumerate(SENDLIST_WIDTHS + (10, 34), start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
+        ws.validations += [(f"{sent_col}4:{sent_col}{last}", "list", "", '"✓"'),
+                           (f"{answer_col}4:{answer_col}{last}", "list", "", '"出席,欠席,代理出席,未回答"'),
+                           (f"{answered_col}4:{answered_col}{last}", "date", "greaterThan", "1")]
+    ws.widths = dict(enumerate(SENDLIST_WIDTHS + (10, 34), start=1))
     # Neither Excel nor LibreOffice grows a row for wrapped text on opening a file;
     # without a height the second line of a long 所属 is cut off on paper.
-    for row in ws.iter_rows(min_row=3, max_row=last, max_col=printed):
-        lines = max(_wrapped_lines(str(c.value or ""), SENDLIST_WIDTHS[c.column - 1]) for c in row)
-        ws.row_dimensions[row[0].row].height = 4 + 13 * lines
-    ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
+    for number in range(3, last + 1):
+        row = ws.cells(number, columns=tuple(range(1, printed + 1)))
+        lines = max(_wrapped_lines(str(value or ""), SENDLIST_WIDTHS[column])
+                    for column, (value, _) in enumerate(row))
+        ws.heights[number] = 4 + 13 * lines
+    ws.freeze_row = 4
+    ws.print_titles = "3:3"
     ws.print_area = f"A1:{get_column_letter(printed)}{max(last, 3)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    # Width on one page; rows flow on (a council rarely needs a second sheet, and
-    # shrinking a long list to one page would make it unreadable).
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    return workbook_bytes(wb)
+    # Landscape A4, width on one page; rows flow on (a council rarely needs a second
+    # sheet, and shrinking a long list to one page would make it unreadable).
+    ws.landscape_a4_fit_width = True
+    ws.margins = (0.4, 0.4, 0.5, 0.5)
+    return xlsx_bytes(book)
+
+
+@lru_cache(maxsize=1)
+def _sendlist_styles() -> dict:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="808080")
+    return {"header_font": Font(bold=True, size=SENDLIST_FONT), "header_fill": PatternFill("solid", fgColor="DDEBF7"),
+            "box": Border(top=thin, bottom=thin, left=thin, right=thin),
+            "header_alignment": Alignment(horizontal="center", vertical="center", wrap_text=True),
+            "title_font": Font(bold=True, size=14), "font": Font(size=SENDLIST_FONT),
+            "body_alignment": Alignment(vertical="top", wrap_text=True)}
 
 
 def _wrapped_lines(text: str, width: float) -> int:

@@ -191,8 +191,9 @@ def _text_stays_text(wb) -> None:
 def workbook_bytes(wb) -> bytes:
     """Serialise an openpyxl workbook with fixed properties and zip times (byte-identical reruns).
 
-    Every xlsx the tool writes goes through here, so this is where text is
-    made to stay text (no cell is ever a formula).
+    `init` and the web page write their workbooks through here; the documents'
+    xlsx go through render/sheets.py, which writes the same bytes faster. Both
+    are where text is made to stay text (no cell is ever a formula).
     """
     import datetime as dt
 

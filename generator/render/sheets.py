@@ -1,29 +1,452 @@
-"""Styling many cells of an openpyxl sheet at the cost of a few.
+"""Small xlsx files, written directly: the bytes openpyxl would write, at a fraction of the cost.
 
-Setting a font or border on a cell makes openpyxl hash the style object and look
-it up in the workbook's style lists; over a few hundred cells that was most of
-the time a 送付リスト took. Cells that start alike end alike, so each distinct
-starting style is styled once and the result copied to the rest.
+A 送付リスト or 謝礼支払一覧 is a few hundred cells. Through openpyxl most of its
+time went to building a Workbook (default styles, theme), hashing style objects
+once per cell, serialising every cell through lxml, and compressing the same
+theme into every file. Here a sheet is rows of plain values and style ids:
+a style is registered once per styling call, not once per cell; the sheet XML
+is built as text; the parts that never change (theme, relationships, content
+types) and the stylesheet of each distinct style set are made by openpyxl
+itself once per process and kept compressed.
+
+What comes out is byte for byte what `openpyxl` + `output.workbook_bytes`
+made before (tests/test_xlsx.py compares them on hostile values), including
+its rules: text is truncated at 32,767 characters, a control character is
+refused, a date gets openpyxl's automatic number format, and text that Excel
+would read as a formula is quote-prefixed text, never a formula.
 """
 from __future__ import annotations
 
-from copy import copy
-from typing import Iterable
+import datetime as dt
+import struct
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
+
+from .output import FIXED_ZIP_TIME, fix_core_times
+
+# Text starting with one of these is a formula when typed into Excel.
+FORMULA_START = ("=", "+", "-", "@")
+
+# Positions in openpyxl's StyleArray (fontId, fillId, borderId, numFmtId,
+# protectionId, alignmentId, pivotButton, quotePrefix, xfId).
+_SLOT = {"font": 0, "fill": 1, "border": 2, "number_format": 3, "alignment": 5}
+_QUOTE = 7
+_PLAIN = (0,) * 9
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SHEET_HEAD = f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>'
+_FORMAT = '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
 
 
-def style_cells(cells: Iterable, **attrs) -> None:
-    """Set the same attributes (font=, border=, alignment=, fill=, number_format=) on every cell, in order.
+@lru_cache(maxsize=1)
+def _openpyxl() -> SimpleNamespace:
+    """openpyxl's pieces this module reproduces (imported on first use, like the rest of the writers)."""
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, get_time_format
+    from openpyxl.compat.numbers import NUMERIC_TYPES
+    from openpyxl.compat.strings import safe_string
+    from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.datetime import to_excel
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
-    The workbook's style lists gain entries in the same order as setting each cell
-    one by one would add them, so the saved file is byte-for-byte the same.
-    """
-    done: dict[tuple, object] = {}
-    for cell in cells:
-        before = tuple(cell._style or ())   # None until a cell is first styled
-        after = done.get(before)
-        if after is None:
-            for name, value in attrs.items():
-                setattr(cell, name, value)
-            done[before] = copy(cell._style)
-        else:
-            cell._style = copy(after)
+    return SimpleNamespace(ERROR_CODES=ERROR_CODES, ILLEGAL_CHARACTERS_RE=ILLEGAL_CHARACTERS_RE,
+                           get_time_format=get_time_format, NUMERIC_TYPES=NUMERIC_TYPES, safe_string=safe_string,
+                           BUILTIN_FORMATS_MAX_SIZE=BUILTIN_FORMATS_MAX_SIZE,
+                           BUILTIN_FORMATS_REVERSE=BUILTIN_FORMATS_REVERSE, get_column_letter=get_column_letter,
+                           to_excel=to_excel, IllegalCharacterError=IllegalCharacterError)
+
+
+def get_column_letter(number: int) -> str:
+    """The column letters of a 1-based column number (1 -> A, 27 -> AA)."""
+    return _openpyxl().get_column_letter(number)
+
+
+def _text(value: str) -> str:
+    """Element text as lxml writes it into openpyxl's ASCII sheet stream."""
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    if value.isascii():
+        return value
+    if "\ufffe" in value or "\uffff" in value:
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+    return value.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def _attr(value: str) -> str:
+    """An attribute value as lxml writes it in a UTF-8 part (workbook.xml)."""
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+
+
+def _utf8_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+class _Styles:
+    """The workbook's style lists, filled in the order openpyxl fills them when cells are styled."""
+
+    def __init__(self):
+        from openpyxl.styles import Alignment, Protection
+        from openpyxl.styles.borders import DEFAULT_BORDER
+        from openpyxl.styles.fills import DEFAULT_EMPTY_FILL, DEFAULT_GRAY_FILL
+        from openpyxl.styles.fonts import DEFAULT_FONT
+
+        self.lists = {"font": [DEFAULT_FONT], "fill": [DEFAULT_EMPTY_FILL, DEFAULT_GRAY_FILL],
+                      "border": [DEFAULT_BORDER], "alignment": [Alignment()], "number_format": []}
+        self.protections = [Protection()]
+
+    def register(self, attr: str, value) -> int:
+        """The id openpyxl's IndexedList.add gives `value` (adding it when new)."""
+        if attr == "number_format":
+            op = _openpyxl()
+            if value in op.BUILTIN_FORMATS_REVERSE:
+                return op.BUILTIN_FORMATS_REVERSE[value]
+            return self._add(self.lists[attr], value) + op.BUILTIN_FORMATS_MAX_SIZE
+        return self._add(self.lists[attr], value)
+
+    @staticmethod
+    def _add(items: list, value) -> int:
+        for index, item in enumerate(items):
+            if item is value or item == value:
+                return index
+        items.append(value)
+        return len(items) - 1
+
+    def key(self) -> tuple:
+        return tuple(tuple(items) for items in self.lists.values())
+
+
+@dataclass
+class Sheet:
+    """One worksheet: rows of cells [value, style], and the few sheet settings the tool uses."""
+
+    name: str
+    styles: _Styles
+    rows: list[list[list]] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)      # column number -> width
+    heights: dict[int, float] = field(default_factory=dict)     # row number -> height
+    freeze_row: int = 0            # rows above this one stay put (freeze_panes "A<n>")
+    print_titles: str = ""         # "3:3"
+    print_area: str = ""           # "A1:K15"
+    landscape_a4_fit_width: bool = False
+    margins: tuple[float, float, float, float] = (0.75, 0.75, 1, 1)    # left, right, top, bottom
+    validations: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    @property
+    def max_row(self) -> int:
+        for index in range(len(self.rows), 0, -1):
+            if self.rows[index - 1]:
+                return index
+        return 0
+
+    @property
+    def max_column(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def append(self, values) -> None:
+        """A row after the last one (openpyxl's ws.append), dates given openpyxl's automatic format."""
+        cells = []
+        for value in values:
+            style = _PLAIN
+            if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+                fmt = _openpyxl().get_time_format(type(value))
+                style = _with(_PLAIN, ((3, self.styles.register("number_format", fmt)),))
+            elif value.__class__ is str or isinstance(value, str):
+                value = _checked(value)
+            cells.append([value, style])
+        self.rows.append(cells)
+
+    def cells(self, min_row: int, max_row: int | None = None, columns: tuple[int, ...] | None = None) -> list[list]:
+        """The cells of rows min_row..max_row in `columns` (default every column up to max_column), made if missing.
+
+        Like openpyxl's iter_rows: asking for a cell makes it (empty, unstyled).
+        """
+        max_row = min_row if max_row is None else max_row
+        columns = columns or tuple(range(1, self.max_column + 1))
+        found = []
+        for number in range(min_row, max_row + 1):
+            while len(self.rows) < number:
+                self.rows.append([])
+            row = self.rows[number - 1]
+            for column in columns:
+                while len(row) < column:
+                    row.append([None, _PLAIN])
+                found.append(row[column - 1])
+        return found
+
+    def style(self, cells: list[list], **attrs) -> None:
+        """Set font=, fill=, border=, alignment=, number_format= on every cell, registering each style once, in order."""
+        if not cells:
+            return      # openpyxl registers a style only when it sets it on a cell
+        changes = tuple((_SLOT[name], self.styles.register(name, value)) for name, value in attrs.items())
+        done: dict[tuple, tuple] = {}
+        for cell in cells:
+            before = cell[1]
+            after = done.get(before)
+            if after is None:
+                after = done[before] = _with(before, changes)
+            cell[1] = after
+
+    def dimension(self, letter) -> str:
+        return f"A1:{letter(self.max_column or 1)}{self.max_row or 1}"
+
+
+def _with(style: tuple, changes: tuple) -> tuple:
+    new = list(style)
+    for slot, value in changes:
+        new[slot] = value
+    return tuple(new)
+
+
+def _checked(value: str) -> str:
+    """openpyxl's check_string: at most 32,767 characters, no control characters."""
+    value = value[:32767]
+    op = _openpyxl()
+    if op.ILLEGAL_CHARACTERS_RE.search(value):
+        raise op.IllegalCharacterError(f"{value} cannot be used in worksheets.")
+    return value
+
+
+@dataclass
+class Book:
+    """A workbook to be written as xlsx bytes by `xlsx_bytes`."""
+
+    sheets: list[Sheet] = field(default_factory=list)
+    styles: _Styles = field(default_factory=_Styles)
+    title: str | None = None
+    subject: str | None = None
+    keywords: str | None = None
+    custom: list = field(default_factory=list)       # openpyxl.packaging.custom properties, in order
+
+    def sheet(self, name: str) -> Sheet:
+        made = Sheet(name, self.styles)
+        self.sheets.append(made)
+        return made
+
+
+# --- serialising ---------------------------------------------------------------------
+
+def _sheet_xml(sheet: Sheet, xf_ids: dict[tuple, int]) -> bytes:
+    op = _openpyxl()
+    letter, safe_string, to_excel = op.get_column_letter, op.safe_string, op.to_excel
+    numeric, errors = op.NUMERIC_TYPES, op.ERROR_CODES
+    out = [_SHEET_HEAD, '<pageSetUpPr fitToPage="1"/>' if sheet.landscape_a4_fit_width else "<pageSetUpPr/>",
+           f'</sheetPr><dimension ref="{sheet.dimension(letter)}"/><sheetViews><sheetView workbookViewId="0">']
+    if sheet.freeze_row > 1:
+        out.append(f'<pane ySplit="{sheet.freeze_row - 1}" topLeftCell="A{sheet.freeze_row}" activePane="bottomLeft" '
+                   'state="frozen"/><selection pane="bottomLeft" activeCell="A1" sqref="A1"/>')
+    else:
+        out.append('<selection activeCell="A1" sqref="A1"/>')
+    out.append("</sheetView></sheetViews>" + _FORMAT)
+    if sheet.widths:
+        out.append("<cols>")
+        for column in sorted(sheet.widths):
+            out.append(f'<col width="{safe_string(sheet.widths[column])}" customWidth="1" min="{column}" '
+                       f'max="{column}"/>')
+        out.append("</cols>")
+    out.append("<sheetData>")
+    letters = [letter(c) for c in range(1, sheet.max_column + 1)]
+    for number in range(1, sheet.max_row + 1):
+        height = sheet.heights.get(number)
+        out.append(f'<row r="{number}" ht="{safe_string(height)}" customHeight="1">' if height is not None
+                   else f'<row r="{number}">')
+        for column, (value, style) in enumerate(sheet.rows[number - 1]):
+            cls = value.__class__
+            if value is None and style == _PLAIN:
+                continue        # a cell openpyxl made but nothing was put in
+            if cls is str and value.startswith(FORMULA_START):
+                style = style[:_QUOTE] + (1,) + style[_QUOTE + 1:]      # Excel's hidden apostrophe
+            ref = f'r="{letters[column]}{number}"'
+            styled = f' s="{xf_ids.setdefault(style, len(xf_ids))}"' if style != _PLAIN else ""
+            if cls is str:
+                if value in errors:
+                    out.append(f'<c {ref}{styled} t="e"><v>{_text(value)}</v></c>')
+                elif value == "":
+                    out.append(f'<c {ref}{styled} t="inlineStr"></c>')
+                elif value != value.strip():
+                    out.append(f'<c {ref}{styled} t="inlineStr"><is><t xml:space="preserve">{_text(value)}'
+                               '</t></is></c>')
+                else:
+                    out.append(f'<c {ref}{styled} t="inlineStr"><is><t>{_text(value)}</t></is></c>')
+            elif value is None:
+                out.append(f'<c {ref}{styled} t="n"></c>')
+            elif cls is bool:
+                out.append(f'<c {ref}{styled} t="b"><v>{safe_string(value)}</v></c>')
+            elif isinstance(value, numeric):
+                out.append(f'<c {ref}{styled} t="n"><v>{safe_string(value)}</v></c>')
+            elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
+                out.append(f'<c {ref}{styled} t="n"><v>{safe_string(to_excel(value))}</v></c>')
+            else:
+                raise ValueError(f"Cannot convert {value!r} to Excel")
+        out.append("</row>")
+    out.append("</sheetData>")
+    if sheet.validations:
+        out.append(f'<dataValidations count="{len(sheet.validations)}">')
+        for sqref, kind, operator, formula in sheet.validations:
+            op_attr = f' operator="{operator}"' if operator else ""
+            out.append(f'<dataValidation sqref="{sqref}" showDropDown="0" showInputMessage="0" showErrorMessage="0" '
+                       f'allowBlank="1" type="{kind}"{op_attr}><formula1>{_text(formula)}</formula1></dataValidation>')
+        out.append("</dataValidations>")
+    left, right, top, bottom = (safe_string(m) for m in sheet.margins)
+    out.append(f'<pageMargins left="{left}" right="{right}" top="{top}" bottom="{bottom}" header="0.5" footer="0.5"/>')
+    if sheet.landscape_a4_fit_width:
+        out.append('<pageSetup orientation="landscape" paperSize="9" fitToHeight="0" fitToWidth="1"/>')
+    out.append("</worksheet>")
+    return "".join(out).encode("ascii")
+
+
+def _workbook_xml(book: Book) -> bytes:
+    sheets, names = [], []
+    for index, sheet in enumerate(book.sheets):
+        sheets.append(f'<sheet xmlns:r="{_REL_NS}" name="{_attr(sheet.name)}" sheetId="{index + 1}" '
+                      f'state="visible" r:id="rId{index + 1}"/>')
+        quoted = "'" + sheet.name.replace("'", "''") + "'"
+        if sheet.print_titles:
+            first, last = sheet.print_titles.split(":")
+            names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+                         f'{_utf8_text(quoted)}!${first}:${last}</definedName>')
+        if sheet.print_area:
+            start, end = (_absolute(ref) for ref in sheet.print_area.split(":"))
+            names.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{index}">'
+                         f'{_utf8_text(quoted)}!{start}:{end}</definedName>')
+    defined = f"<definedNames>{''.join(names)}</definedNames>" if names else "<definedNames/>"
+    return (f'<workbook xmlns="{_MAIN_NS}"><workbookPr/><workbookProtection/><bookViews><workbookView '
+            'visibility="visible" minimized="0" showHorizontalScroll="1" showVerticalScroll="1" showSheetTabs="1" '
+            'tabRatio="600" firstSheet="0" activeTab="0" autoFilterDateGrouping="1"/></bookViews>'
+            f'<sheets>{"".join(sheets)}</sheets>{defined}<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
+            ).encode("utf-8")
+
+
+def _absolute(ref: str) -> str:
+    column = ref.rstrip("0123456789")
+    return f"${column}${ref[len(column):]}"
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A zip member, compressed once."""
+
+    name: str
+    data: bytes
+    crc: int
+    size: int
+
+
+def _part(name: str, body: bytes) -> _Part:
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile compresses
+    return _Part(name, compressor.compress(body) + compressor.flush(), zlib.crc32(body), len(body))
+
+
+@lru_cache(maxsize=8)
+def _package_parts(sheet_count: int, custom: bool) -> dict[str, _Part]:
+    """The parts no cell changes (app, theme, relationships, content types), as openpyxl writes them."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.packaging.custom import StringProperty
+
+    wb = Workbook()
+    for _ in range(sheet_count - 1):
+        wb.create_sheet()
+    if custom:
+        wb.custom_doc_props.append(StringProperty(name="x", value="x"))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: _part(name, archive.read(name))
+                for name in ("docProps/app.xml", "xl/theme/theme1.xml", "_rels/.rels", "xl/_rels/workbook.xml.rels",
+                             "[Content_Types].xml")}
+
+
+@lru_cache(maxsize=64)
+def _core_part(title: str | None, subject: str | None, keywords: str | None) -> _Part:
+    from openpyxl.packaging.core import DocumentProperties
+    from openpyxl.xml.functions import tostring
+
+    stamp = dt.datetime(*FIXED_ZIP_TIME)
+    props = DocumentProperties(creator="sasaeai", created=stamp, modified=stamp, lastModifiedBy="sasaeai",
+                               title=title, subject=subject, keywords=keywords)
+    return _part("docProps/core.xml", fix_core_times(tostring(props.to_tree())))
+
+
+_STYLESHEETS: dict[tuple, _Part] = {}
+
+
+def _styles_part(styles: _Styles, xf_ids: dict[tuple, int]) -> _Part:
+    """xl/styles.xml as openpyxl writes it for these style lists; made once per distinct set."""
+    key = (styles.key(), tuple(xf_ids))
+    part = _STYLESHEETS.get(key)
+    if part is None:
+        from openpyxl import Workbook
+        from openpyxl.styles.cell_style import StyleArray
+        from openpyxl.styles.stylesheet import write_stylesheet
+        from openpyxl.utils.indexed_list import IndexedList
+        from openpyxl.xml.functions import tostring
+
+        wb = Workbook()
+        wb._fonts, wb._fills, wb._borders, wb._alignments = (IndexedList(styles.lists[k]) for k in
+                                                             ("font", "fill", "border", "alignment"))
+        wb._number_formats = IndexedList(styles.lists["number_format"])
+        wb._protections = IndexedList(styles.protections)
+        wb._cell_styles = IndexedList([StyleArray(list(style)) for style in xf_ids])
+        part = _STYLESHEETS[key] = _part("xl/styles.xml", tostring(write_stylesheet(wb)))
+    return part
+
+
+def xlsx_bytes(book: Book) -> bytes:
+    """The workbook as xlsx bytes, the same for the same book (fixed times, openpyxl's part order)."""
+    xf_ids = {_PLAIN: 0}
+    sheets = [_part(f"xl/worksheets/sheet{n}.xml", _sheet_xml(sheet, xf_ids))
+              for n, sheet in enumerate(book.sheets, start=1)]
+    fixed = _package_parts(len(book.sheets), bool(book.custom))
+    parts = [fixed["docProps/app.xml"], _core_part(book.title, book.subject, book.keywords),
+             fixed["xl/theme/theme1.xml"]]
+    if book.custom:
+        from openpyxl.packaging.custom import CustomPropertyList
+        from openpyxl.xml.functions import tostring
+
+        props = CustomPropertyList()
+        for prop in book.custom:
+            props.append(prop)
+        parts.append(_part("docProps/custom.xml", tostring(props.to_tree())))
+    parts += sheets
+    parts.append(_styles_part(book.styles, xf_ids))
+    parts.append(fixed["_rels/.rels"])
+    parts.append(_part("xl/workbook.xml", _workbook_xml(book)))
+    parts += [fixed["xl/_rels/workbook.xml.rels"], fixed["[Content_Types].xml"]]
+    return _zip(parts)
+
+
+# --- the zip, as zipfile writes it -------------------------------------------------------
+
+_DOS_TIME = (FIXED_ZIP_TIME[3] << 11) | (FIXED_ZIP_TIME[4] << 5) | (FIXED_ZIP_TIME[5] // 2)
+_DOS_DATE = ((FIXED_ZIP_TIME[0] - 1980) << 9) | (FIXED_ZIP_TIME[1] << 5) | FIXED_ZIP_TIME[2]
+# "Made by" Unix (3), zip 2.0, as zipfile writes on Linux and macOS. zipfile writes 0 on
+# Windows; one fixed value keeps a file's bytes the same on every system.
+_MADE_BY = (3 << 8) | 20
+
+
+def _zip(parts: list[_Part]) -> bytes:
+    chunks, central, offset = [], [], 0
+    for part in parts:
+        raw = part.name.encode("ascii")
+        local = struct.pack("<4s2B4HL2L2H", b"PK\003\004", 20, 0, 0, 8, _DOS_TIME, _DOS_DATE,
+                            part.crc, len(part.data), part.size, len(raw), 0)
+        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\001\002", 20, 3, 20, 0, 0, 8, _DOS_TIME, _DOS_DATE,
+                                   part.crc, len(part.data), part.size, len(raw), 0, 0, 0, 0, 0o600 << 16, offset)
+                       + raw)
+        chunks += (local, raw, part.data)
+        offset += len(local) + len(raw) + len(part.data)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\005\006", 0, 0, len(parts), len(parts), len(directory), offset, 0)
+    return b"".join(chunks) + directory + end
