@@ -523,7 +523,7 @@ def summary_workbook(data: AnnualData) -> bytes:
         if last >= 2:
             ws.style([cell for cell in ws.cells(2, last) if isinstance(cell[0], dt.date)], number_format="yyyy/m/d")
         for column in range(1, ws.max_column + 1):
-            width = max(len(str(cell[0] or "")) for cell in ws.cells(1, last, columns=(column,)))
+            width = max(len(str(value or "")) for value in ws.column_values(column))
             ws.widths[column] = min(60, max(8, width * 1.8 + 2))
         ws.freeze_row = 2
     return xlsx_bytes(book)

@@ -156,14 +156,19 @@ class Sheet:
         """A row after the last one (openpyxl's ws.append), dates given openpyxl's automatic format."""
         cells = []
         for value in values:
-            style = _PLAIN
-            if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+            cls = value.__class__
+            if cls is str or (cls is not int and isinstance(value, str)):
+                cells.append([_checked(value), _PLAIN])
+            elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
                 fmt = _openpyxl().get_time_format(type(value))
-                style = _with(_PLAIN, ((3, self.styles.register("number_format", fmt)),))
-            elif value.__class__ is str or isinstance(value, str):
-                value = _checked(value)
-            cells.append([value, style])
+                cells.append([value, _with(_PLAIN, ((3, self.styles.register("number_format", fmt)),))])
+            else:
+                cells.append([value, _PLAIN])
         self.rows.append(cells)
+
+    def column_values(self, column: int) -> list:
+        """Every value of a column, row 1 to max_row (None where a row is shorter)."""
+        return [row[column - 1][0] if len(row) >= column else None for row in self.rows[:self.max_row]]
 
     def cells(self, min_row: int, max_row: int | None = None, columns: tuple[int, ...] | None = None) -> list[list]:
         """The cells of rows min_row..max_row in `columns` (default every column up to max_column), made if missing.
@@ -237,8 +242,7 @@ class Book:
 
 def _sheet_xml(sheet: Sheet, xf_ids: dict[tuple, int]) -> bytes:
     op = _openpyxl()
-    letter, safe_string, to_excel = op.get_column_letter, op.safe_string, op.to_excel
-    numeric, errors = op.NUMERIC_TYPES, op.ERROR_CODES
+    letter, safe_string = op.get_column_letter, op.safe_string
     out = [_SHEET_HEAD, '<pageSetUpPr fitToPage="1"/>' if sheet.landscape_a4_fit_width else "<pageSetUpPr/>",
            f'</sheetPr><dimension ref="{sheet.dimension(letter)}"/><sheetViews><sheetView workbookViewId="0">']
     if sheet.freeze_row > 1:
@@ -255,38 +259,22 @@ def _sheet_xml(sheet: Sheet, xf_ids: dict[tuple, int]) -> bytes:
         out.append("</cols>")
     out.append("<sheetData>")
     letters = [letter(c) for c in range(1, sheet.max_column + 1)]
+    tails: dict[tuple, str] = {}
     for number in range(1, sheet.max_row + 1):
         height = sheet.heights.get(number)
         out.append(f'<row r="{number}" ht="{safe_string(height)}" customHeight="1">' if height is not None
                    else f'<row r="{number}">')
         for column, (value, style) in enumerate(sheet.rows[number - 1]):
-            cls = value.__class__
             if value is None and style == _PLAIN:
                 continue        # a cell openpyxl made but nothing was put in
-            if cls is str and value.startswith(FORMULA_START):
-                style = style[:_QUOTE] + (1,) + style[_QUOTE + 1:]      # Excel's hidden apostrophe
-            ref = f'r="{letters[column]}{number}"'
-            styled = f' s="{xf_ids.setdefault(style, len(xf_ids))}"' if style != _PLAIN else ""
-            if cls is str:
-                if value in errors:
-                    out.append(f'<c {ref}{styled} t="e"><v>{_text(value)}</v></c>')
-                elif value == "":
-                    out.append(f'<c {ref}{styled} t="inlineStr"></c>')
-                elif value != value.strip():
-                    out.append(f'<c {ref}{styled} t="inlineStr"><is><t xml:space="preserve">{_text(value)}'
-                               '</t></is></c>')
-                else:
-                    out.append(f'<c {ref}{styled} t="inlineStr"><is><t>{_text(value)}</t></is></c>')
-            elif value is None:
-                out.append(f'<c {ref}{styled} t="n"></c>')
-            elif cls is bool:
-                out.append(f'<c {ref}{styled} t="b"><v>{safe_string(value)}</v></c>')
-            elif isinstance(value, numeric):
-                out.append(f'<c {ref}{styled} t="n"><v>{safe_string(value)}</v></c>')
-            elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
-                out.append(f'<c {ref}{styled} t="n"><v>{safe_string(to_excel(value))}</v></c>')
-            else:
-                raise ValueError(f"Cannot convert {value!r} to Excel")
+            # Rows repeat values (the 年次集計's ID columns, small counts): each distinct
+            # value and style is turned into XML once per sheet. The class is in the key
+            # because 1, 1.0 and True are equal as keys but not as cells.
+            key = (value.__class__, value, style)
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = _cell_tail(value, style, xf_ids, op)
+            out.append(f'<c r="{letters[column]}{number}"{tail}')
         out.append("</row>")
     out.append("</sheetData>")
     if sheet.validations:
@@ -302,6 +290,31 @@ def _sheet_xml(sheet: Sheet, xf_ids: dict[tuple, int]) -> bytes:
         out.append('<pageSetup orientation="landscape" paperSize="9" fitToHeight="0" fitToWidth="1"/>')
     out.append("</worksheet>")
     return "".join(out).encode("ascii")
+
+
+def _cell_tail(value, style: tuple, xf_ids: dict[tuple, int], op: SimpleNamespace) -> str:
+    """A cell's XML after its reference: style, type and value, as openpyxl writes them."""
+    cls = value.__class__
+    if cls is str and value.startswith(FORMULA_START):
+        style = style[:_QUOTE] + (1,) + style[_QUOTE + 1:]      # Excel's hidden apostrophe
+    styled = f' s="{xf_ids.setdefault(style, len(xf_ids))}"' if style != _PLAIN else ""
+    if cls is str:
+        if value in op.ERROR_CODES:
+            return f'{styled} t="e"><v>{_text(value)}</v></c>'
+        if value == "":
+            return f'{styled} t="inlineStr"></c>'
+        if value != value.strip():
+            return f'{styled} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+        return f'{styled} t="inlineStr"><is><t>{_text(value)}</t></is></c>'
+    if value is None:
+        return f'{styled} t="n"></c>'
+    if cls is bool:
+        return f'{styled} t="b"><v>{op.safe_string(value)}</v></c>'
+    if isinstance(value, op.NUMERIC_TYPES):
+        return f'{styled} t="n"><v>{op.safe_string(value)}</v></c>'
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return f'{styled} t="n"><v>{op.safe_string(op.to_excel(value))}</v></c>'
+    raise ValueError(f"Cannot convert {value!r} to Excel")
 
 
 def _workbook_xml(book: Book) -> bytes:

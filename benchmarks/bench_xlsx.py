@@ -1,0 +1,90 @@
+"""The xlsx outputs of the monthly batch, per file: built and written (issue 13 target 5: at most 5 ms each).
+
+Writes bench_check.py's synthetic ledger (2,500 構成員, 500 会議 by default), then, in
+this one run, builds and atomically writes every 送付リスト.xlsx (one per meeting with
+letters), every 謝礼支払一覧.xlsx (one per held meeting) and the 年次集計 workbook,
+and prints ms per file for each kind. For comparison it builds the same files the way
+they were built before (openpyxl cell by cell, tests/xlsx_reference.py), checks the
+bytes are identical, and prints the ratio. The best of --repeat passes is kept.
+
+    python benchmarks/bench_xlsx.py [--members 2500] [--meetings 500] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+from bench_check import write_synthetic  # noqa: E402
+
+AS_OF = dt.date(2026, 12, 1)
+TARGET_MS = 5.0
+
+
+def kinds(path: Path):
+    """(name, [argument tuples], new builder, old builder) for each xlsx kind of the monthly batch."""
+    import xlsx_reference as before
+
+    from generator.documents import honoraria
+    from generator.documents.annual import annual_tables, summary_workbook
+    from generator.documents.invitation import MeetingResult, plan_meeting, sendlist_bytes
+    from generator.ledger.check import load_and_check
+
+    ledger, report = load_and_check(path, 2026, as_of=AS_OF)
+    sendlists = []
+    for meeting in ledger.meetings:
+        plan = plan_meeting(ledger, report, meeting)
+        if not plan.skip_reason:
+            result = MeetingResult(plan)
+            result.letters = [Path(f"通知/{i:03d}_{m.member_id}.docx") for i, m in enumerate(plan.recipients, 1)]
+            sendlists.append((ledger, plan, result))
+    held = [m for m in ledger.meetings if m.held_as_of(AS_OF)]
+    lists = [(ledger, data) for data in (honoraria.honoraria(ledger, m) for m in held) if not data.problem]
+    annual = [(annual_tables(ledger, report, 2026, AS_OF),)]
+    return [("送付リスト", sendlists, sendlist_bytes, before.sendlist_bytes),
+            ("謝礼支払一覧", lists, honoraria.workbook, before.workbook),
+            ("年次集計", annual, summary_workbook, before.summary_workbook)]
+
+
+def per_file_ms(build, arguments: list[tuple], folder: Path, repeat: int) -> tuple[float, list[bytes]]:
+    from generator.render.output import atomic_write
+
+    best, made = float("inf"), []
+    for _ in range(repeat):
+        made = []
+        t0 = time.perf_counter()
+        for n, args in enumerate(arguments):
+            data = build(*args)
+            atomic_write(folder / f"{n:05d}.xlsx", data)
+            made.append(data)
+        best = min(best, time.perf_counter() - t0)
+    return best / len(arguments) * 1000, made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=2_500)
+    parser.add_argument("--meetings", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        path = tmp / "ledger.xlsx"
+        write_synthetic(path, args.members, args.meetings)
+        for name, arguments, new, old in kinds(path):
+            now_ms, now = per_file_ms(new, arguments, tmp, args.repeat)
+            was_ms, was = per_file_ms(old, arguments, tmp, args.repeat)
+            print(f"{name}: {len(arguments):,} files, {now_ms:.2f} ms per file "
+                  f"({'ok' if now_ms <= TARGET_MS else 'OVER'}, target <= {TARGET_MS:g}); "
+                  f"openpyxl cell by cell {was_ms:.2f} ms = {was_ms / now_ms:.1f}x; "
+                  f"identical bytes: {'yes' if now == was else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
