@@ -12,7 +12,7 @@ from ..ledger.model import Ledger, Meeting
 from ..render.context import meeting_title
 from .base import PREFECTURE, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
 from .minutes import next_meeting
-from .public_minutes import PRIVATE_PLACE, private_place, redactor, save_public
+from .public_minutes import PRIVATE_PLACE, prepared, private_place, redactor, save_public
 
 NEWSLETTER_TEMPLATE = TemplateFile("newsletter", "newsletter.docx", "協議体だより")
 
@@ -79,18 +79,20 @@ class Newsletter(DocumentType):
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
         template = load_template(NEWSLETTER_TEMPLATE.filename, run.templates_dir)
-        for item in items:
-            meeting = item.meeting
-            council = run.ledger.council(meeting.council_id)
-            rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
-                    "協議記録": {r.row for r in run.ledger.records_of(meeting.meeting_id)}}
-            item.blocking = run.report.errors_on(rows)
-            if item.blocking or council is None:
-                item.skip_reason = messages.SKIP_ERRORS
+        with prepared(run.ledger):      # the municipality's names, made ready once for every newsletter
+            for item in items:
+                meeting = item.meeting
+                council = run.ledger.council(meeting.council_id)
+                rows = {"会議": {meeting.row}, "協議体": {council.row} if council else set(),
+                        "協議記録": {r.row for r in run.ledger.records_of(meeting.meeting_id)}}
+                item.blocking = run.report.errors_on(rows)
+                if item.blocking or council is None:
+                    item.skip_reason = messages.SKIP_ERRORS
+                    run.progress(1)
+                    continue
+                save_public(run, item, self.folder, "協議体だより",
+                            template.render(newsletter_context(run.ledger, meeting)))
                 run.progress(1)
-                continue
-            save_public(run, item, self.folder, "協議体だより", template.render(newsletter_context(run.ledger, meeting)))
-            run.progress(1)
 
     def summary_detail(self, item: Item) -> str:
         return item.skip_reason or messages.NEWSLETTER_MADE
