@@ -173,13 +173,36 @@ class Manifest:
     complete: bool = True
 
     def to_json(self) -> dict:
+        return self._head() | {"meetings": [m.to_json() for m in self.meetings],
+                               "files": [f.to_json() for f in self.files]}
+
+    def _head(self) -> dict:
         out = {"format": self.format, "month": self.month}
         if not self.complete:
             out["complete"] = False
-        return out | {"ledger": {"name": self.ledger_name, "sha256": self.ledger_sha256},
-                      "sender": self.sender,
-                      "meetings": [m.to_json() for m in self.meetings],
-                      "files": [f.to_json() for f in self.files]}
+        return out | {"ledger": {"name": self.ledger_name, "sha256": self.ledger_sha256}, "sender": self.sender}
+
+    def json_bytes(self) -> bytes:
+        """The manifest as written: json.dumps(to_json(), ensure_ascii=False, indent=1) and a newline.
+
+        Made one entry at a time, each indented as json.dumps indents it at its depth
+        (JSON text has no raw line breaks, so indenting is adding spaces after each).
+        The whole tree of dicts of a city's manifest, thousands of files, was several
+        times the size of its JSON and the highest point of the batch's memory.
+        """
+        def dumped(value: object, depth: int) -> bytes:
+            text = json.dumps(value, ensure_ascii=False, indent=1)
+            return (text.replace("\n", "\n" + " " * depth) if depth else text).encode("utf-8")
+
+        fields = [(key, dumped(value, 1)) for key, value in self._head().items()]
+        for key, entries in (("meetings", self.meetings), ("files", self.files)):
+            if entries:
+                fields.append((key, b"[" + b",".join(b"\n  " + dumped(e.to_json(), 2) for e in entries) + b"\n ]"))
+            else:
+                fields.append((key, b"[]"))
+        return (b"{" + b",".join(b"\n " + json.dumps(key, ensure_ascii=False).encode("utf-8") + b": " + value
+                                 for key, value in fields)
+                + b"\n}\n")
 
     @classmethod
     def from_json(cls, data: dict) -> "Manifest":
@@ -223,8 +246,7 @@ def read_manifest_or_empty(folder: Path) -> Manifest | None:
 
 def write_manifest(folder: Path, manifest: Manifest) -> bool:
     """Write manifest.json atomically, unless it already holds exactly this; True when written."""
-    data = (json.dumps(manifest.to_json(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    return write_if_changed(Path(folder) / MANIFEST, data)
+    return write_if_changed(Path(folder) / MANIFEST, manifest.json_bytes())
 
 
 def mark_incomplete(folder: Path) -> None:
