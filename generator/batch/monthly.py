@@ -188,32 +188,42 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     return batch
 
 
-def _rows(ledger: Ledger, meeting: Meeting | None, member_ids: list[str] | None = None) -> list[str]:
+def _rows(ledger: Ledger, meeting: Meeting | None, member_ids: list[str] | None = None,
+          names: dict[str, str] | None = None) -> list[str]:
+    """The ledger rows a file came from ('会議!12'); `names` shares each such text between files."""
+    names = {} if names is None else names
+
+    def shared(text: str) -> str:
+        return names.setdefault(text, text)
+
     if meeting is None:
-        return ["基本情報"]
-    rows = [f"会議!{meeting.row}"]
+        return [shared("基本情報")]
+    rows = [shared(f"会議!{meeting.row}")]
     council = ledger.council(meeting.council_id)
     if council:
-        rows.append(f"協議体!{council.row}")
+        rows.append(shared(f"協議体!{council.row}"))
     if member_ids is not None:
-        rows += [f"構成員!{member.row}" for member in map(ledger.member, member_ids) if member]
+        rows += [shared(f"構成員!{member.row}") for member in map(ledger.member, member_ids) if member]
     return rows
 
 
 def _file_entries(batch: Batch) -> list[FileEntry]:
     """Every file of the batch with its sha256 and the ledger rows it came from."""
     entries = []
+    # A member's row is named by their letter, the print file, the labels and the 送付リスト:
+    # one string for all of them, not one each (a city's batch lists tens of thousands).
+    names: dict[str, str] = {}
     for item in batch.items:
         doc = document_type(item.kind)
         made = doc.files(item)
         everyone = [m for _, _, m in made if m]
         for path, kind, member_id in made:
             if item.meeting is None:
-                rows = _rows(batch.ledger, None)
+                rows = _rows(batch.ledger, None, names=names)
             elif kind == "minutes" or not everyone:
-                rows = _rows(batch.ledger, item.meeting)
+                rows = _rows(batch.ledger, item.meeting, names=names)
             else:
-                rows = _rows(batch.ledger, item.meeting, [member_id] if member_id else everyone)
+                rows = _rows(batch.ledger, item.meeting, [member_id] if member_id else everyone, names)
             entries.append(FileEntry(
                 path=path.relative_to(batch.folder).as_posix(), sha256=store.sha256(path.read_bytes()),
                 kind=kind, rows=rows, meeting_id=item.meeting.meeting_id if item.meeting else "",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import threading
@@ -190,19 +191,28 @@ class Manifest:
         The whole tree of dicts of a city's manifest, thousands of files, was several
         times the size of its JSON and the highest point of the batch's memory.
         """
-        def dumped(value: object, depth: int) -> bytes:
-            text = json.dumps(value, ensure_ascii=False, indent=1)
-            return (text.replace("\n", "\n" + " " * depth) if depth else text).encode("utf-8")
+        out = io.BytesIO()
 
-        fields = [(key, dumped(value, 1)) for key, value in self._head().items()]
-        for key, entries in (("meetings", self.meetings), ("files", self.files)):
-            if entries:
-                fields.append((key, b"[" + b",".join(b"\n  " + dumped(e.to_json(), 2) for e in entries) + b"\n ]"))
+        def put(value: object, depth: int) -> None:
+            text = json.dumps(value, ensure_ascii=False, indent=1)
+            out.write((text.replace("\n", "\n" + " " * depth) if depth else text).encode("utf-8"))
+
+        fields = [*self._head().items(), ("meetings", self.meetings), ("files", self.files)]
+        for index, (key, value) in enumerate(fields):
+            out.write(b"{\n " if index == 0 else b",\n ")
+            put(key, 0)
+            out.write(b": ")
+            if key not in ("meetings", "files"):
+                put(value, 1)
+            elif not value:
+                out.write(b"[]")
             else:
-                fields.append((key, b"[]"))
-        return (b"{" + b",".join(b"\n " + json.dumps(key, ensure_ascii=False).encode("utf-8") + b": " + value
-                                 for key, value in fields)
-                + b"\n}\n")
+                for number, entry in enumerate(value):
+                    out.write(b"[\n  " if number == 0 else b",\n  ")
+                    put(entry.to_json(), 2)
+                out.write(b"\n ]")
+        out.write(b"\n}\n")
+        return out.getvalue()
 
     @classmethod
     def from_json(cls, data: dict) -> "Manifest":
