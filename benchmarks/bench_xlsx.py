@@ -7,7 +7,7 @@ and prints ms per file for each kind. For comparison it builds the same files th
 they were built before (openpyxl cell by cell, tests/xlsx_reference.py), checks the
 bytes are identical, and prints the ratio. The best of --repeat passes is kept.
 
-    python benchmarks/bench_xlsx.py [--members 2500] [--meetings 500] [--repeat 3]
+    python benchmarks/bench_xlsx.py [--members 2500] [--meetings 500] [--repeat 3] [--ledger samples/aoba_ledger.xlsx]
 """
 from __future__ import annotations
 
@@ -72,11 +72,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=2_500)
     parser.add_argument("--meetings", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ledger", type=Path, help="a ledger to use instead of the synthetic one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        path = tmp / "ledger.xlsx"
-        write_synthetic(path, args.members, args.meetings)
+        path = args.ledger or tmp / "ledger.xlsx"
+        if not args.ledger:
+            write_synthetic(path, args.members, args.meetings)
         for name, arguments, new, old in kinds(path):
             now_ms, now = per_file_ms(new, arguments, tmp, args.repeat)
             was_ms, was = per_file_ms(old, arguments, tmp, args.repeat)
