@@ -155,9 +155,12 @@ class Sheet:
     def append(self, values) -> None:
         """A row after the last one (openpyxl's ws.append), dates given openpyxl's automatic format."""
         cells = []
+        illegal = _openpyxl().ILLEGAL_CHARACTERS_RE.search
         for value in values:
             cls = value.__class__
-            if cls is str or (cls is not int and isinstance(value, str)):
+            if cls is str and len(value) <= 32767 and not illegal(value):
+                cells.append([value, _PLAIN])       # the usual text: nothing for _checked to change
+            elif cls is str or (cls is not int and isinstance(value, str)):
                 cells.append([_checked(value), _PLAIN])
             elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
                 fmt = _openpyxl().get_time_format(type(value))
