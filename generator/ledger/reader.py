@@ -5,8 +5,10 @@ order, extra columns, merged cells, blank rows, every date form) and strict
 about what it cannot understand: a value it cannot parse becomes a finding at
 its cell, and only a file it cannot read at all raises `LedgerError`.
 
-openpyxl stays in this module. The workbook is read from bytes in memory, so
-the ledger file is opened once, read-only, and never written to.
+The file is opened once, read-only, checked (sizes, DOCTYPEs) and decrypted
+here; the engines that turn its sheets into rows of values (python-calamine,
+openpyxl as fallback) live in sheets.py and only ever see those checked bytes,
+so the ledger is never written to.
 """
 from __future__ import annotations
 
@@ -15,16 +17,15 @@ import os
 import re
 import stat
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import messages, safezip
 
-from . import schema
+from . import schema, sheets
 from ..errors import LedgerError, os_reason
 from .findings import Finding, finding
 from .model import RECORD_TYPES, Info, Ledger
-from .values import ValueProblem, clean_text, header_key, parse, show
+from .values import ValueProblem, header_key, parse, show
 
 HEADER_SEARCH_ROWS = 10
 
@@ -168,139 +169,45 @@ def _not_xlsx_message(data: bytes, name: str) -> str:
 
 # --- reading sheets -------------------------------------------------------------
 
-@dataclass
-class _RawSheet:
-    """What the reader needs from one worksheet, beyond its values."""
-
-    title: str
-    rows: object                     # iterator of value tuples, row 1 first
-    merged: "_Merges"
-    formula_without_value: set[tuple[int, int]]
-
-
-_MERGE = re.compile(rb'<mergeCell[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
-_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
-
-
-def _col_index(letters: bytes | str) -> int:
-    index = 0
-    for ch in letters if isinstance(letters, str) else letters.decode():
-        index = index * 26 + ord(ch) - 64
-    return index
-
-
-@dataclass
-class _Merges:
-    """Vertical merges: the cells below each top cell, by row, and the top cells."""
-
-    below: dict[int, list[tuple[int, int]]] = field(default_factory=dict)   # row -> [(col, top row)]
-    tops: set[tuple[int, int]] = field(default_factory=set)                 # (row, col)
-
-    def __bool__(self) -> bool:
-        return bool(self.tops)
-
-
-def _scan_sheet_xml(xml: bytes) -> tuple[_Merges, set]:
-    """Merged ranges and formula cells that carry no cached value.
-
-    openpyxl's read-only mode hides both; a regex over the raw part is far
-    cheaper than a second parse, and only runs when the part has either.
-    """
-    merged = _Merges()
-    if b"<mergeCell " in xml:
-        for c1, r1, _c2, r2 in _MERGE.findall(xml):
-            top, left = int(r1), _col_index(c1)
-            for row in range(top + 1, int(r2) + 1):
-                # Only the first column of a merge is filled down: a member's
-                # 協議体ID merged over rows belongs to each row, but 住所1 merged
-                # across into 住所2 must not be written twice.
-                merged.below.setdefault(row, []).append((left, top))
-            merged.tops.add((top, left))
-    missing: set[tuple[int, int]] = set()
-    if b"<f" in xml:
-        for attrs, body in _CELL.findall(xml):
-            if body and b"<f" in body and (b"<v>" not in body or b"<v></v>" in body):
-                ref = _REF.search(attrs)
-                if ref:
-                    missing.add((int(ref.group(2)), _col_index(ref.group(1))))
-    return merged, missing
-
-
 class _Workbook:
     """The open workbook: sheets by normalised name, raw values per sheet."""
 
-    def __init__(self, data: bytes, name: str):
-        import openpyxl
-
-        _install_tolerant_numbers()
+    def __init__(self, data: bytes, name: str, engine: str | None = None):
         self.name = name
         try:
-            self.wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
+            self.book = sheets.open_book(data, engine)
+        except BaseException as exc:  # pyo3 panics derive from BaseException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
             raise _read_failure(exc, name) from exc
         self.by_key = {}
-        for title in self.wb.sheetnames:
+        for title in self.book.titles:
             self.by_key.setdefault(header_key(title), title)
 
     def has(self, sheet_name: str) -> bool:
         return header_key(sheet_name) in self.by_key
 
-    def sheet(self, sheet_name: str) -> _RawSheet:
-        title = self.by_key[header_key(sheet_name)]
-        ws = self.wb[title]
-        try:
-            xml = self.wb._archive.read(ws._worksheet_path)
-        except (AttributeError, KeyError):  # not a plain worksheet (a chartsheet)
-            return _RawSheet(title, iter(()), _Merges(), set())
-        merged, missing = _scan_sheet_xml(xml)
-        ws.reset_dimensions()  # some writers store a wrong <dimension>; read every row
-        return _RawSheet(title, ws.iter_rows(values_only=True), merged, missing)
+    def sheet(self, sheet_name: str) -> sheets.RawSheet:
+        return self.book.sheet(self.by_key[header_key(sheet_name)])
 
     def close(self) -> None:
-        self.wb.close()
+        self.book.close()
 
 
-def _read_failure(exc: Exception, name: str) -> LedgerError:
+def _read_failure(exc: BaseException, name: str) -> LedgerError:
     try:
         from defusedxml import DefusedXmlException
     except ImportError:  # pragma: no cover - defusedxml is a dependency
         DefusedXmlException = ()
     if isinstance(exc, DefusedXmlException):
         return LedgerError("file-unreadable", messages.FILE_UNSAFE_XML.format(path=name))
-    # zip, zlib, XML and openpyxl's own errors alike: the file is damaged.
+    # zip, zlib, XML and the engines' own errors alike: the file is damaged.
     return LedgerError("file-unreadable", messages.FILE_BROKEN.format(path=name))
 
 
 # What a parser may raise on a value nobody foresaw (a date out of range, a
 # number too large): reported at its cell like any unreadable value.
 _CELL_FAILURES = (ValueError, OverflowError, ArithmeticError, TypeError)
-
-
-def _tolerant_cast_number(value: str):
-    """openpyxl's number conversion, keeping a number it cannot convert as its text.
-
-    openpyxl turns a cell's <v> into int or float while it iterates rows, so a
-    5,000-digit number (past int()'s 4,300-digit limit) would abort the whole
-    sheet with no cell named. As text, it reaches the parser of its column
-    and becomes a finding at its cell.
-    """
-    try:
-        return _openpyxl_cast_number(value)
-    except ValueError:
-        return value
-
-
-def _install_tolerant_numbers() -> None:
-    global _openpyxl_cast_number
-    from openpyxl.worksheet import _reader
-
-    if _reader._cast_number is not _tolerant_cast_number:
-        _openpyxl_cast_number = _reader._cast_number
-        _reader._cast_number = _tolerant_cast_number
-
-
-_openpyxl_cast_number = None
 
 
 def _is_blank(value: object) -> bool:
@@ -373,7 +280,7 @@ class _Reader:
                     self.add("value-missing", sheet, cell, messages.INFO_VALUE_MISSING.format(label=item.label))
                 continue
             if value.__class__ is str:
-                value = clean_text(value)
+                value = raw.clean(value)
             try:
                 setattr(info, item.field, parse(item.kind, value, item.choices))
             except ValueProblem as problem:
@@ -408,7 +315,7 @@ class _Reader:
         letters = {col: _column_letter(col) for col in range(len(header_cells))}
         ledger.columns[spec.name] = {c.field: letters[col] for col, c in cols.items()}
         plan = [(col, c, letters[col], c.kind, c.required, c.choices, c.default) for col, c in cols.items()]
-        merged, no_value = raw.merged, raw.formula_without_value
+        merged, no_value, clean = raw.merged, raw.formula_without_value, raw.clean
         top_values: dict[tuple[int, int], object] = {}
         records = getattr(ledger, spec.key)
         add = self.findings.append
@@ -438,7 +345,7 @@ class _Reader:
                         values[column.field] = default
                     continue
                 if value.__class__ is str:
-                    value = clean_text(value)
+                    value = clean(value)
                 if kind == "text":
                     values[column.field] = value.strip() if value.__class__ is str else parse(kind, value)
                     continue
@@ -457,7 +364,7 @@ class _Reader:
             records.append(record_type(row=number, **values))
 
     @staticmethod
-    def _fill_merged(row: tuple, number: int, merged: _Merges, top_values: dict) -> tuple:
+    def _fill_merged(row, number: int, merged: sheets.Merges, top_values: dict) -> tuple:
         """Give every row of a vertical merge the value of its top cell."""
         for col0, value in enumerate(row):
             if value is not None and (number, col0 + 1) in merged.tops:
@@ -474,11 +381,16 @@ class _Reader:
         return tuple(row)
 
 
-def read_ledger(path: str | Path, password: str | None = None) -> tuple[Ledger, list[Finding]]:
-    """Read a ledger file: the model, and the findings about values that could not be read."""
+def read_ledger(path: str | Path, password: str | None = None, *,
+                engine: str | None = None) -> tuple[Ledger, list[Finding]]:
+    """Read a ledger file: the model, and the findings about values that could not be read.
+
+    `engine` is "calamine" or "openpyxl"; the default is calamine when it is
+    installed (see generator.ledger.sheets). Both give the same model.
+    """
     name = str(path)
     data = read_workbook_bytes(path, password)
-    book = _Workbook(data, name)
+    book = _Workbook(data, name, engine)
     try:
         missing = [s for s in schema.REQUIRED_SHEETS if not book.has(s)]
         if missing:
@@ -494,8 +406,10 @@ def read_ledger(path: str | Path, password: str | None = None) -> tuple[Ledger, 
                     reader.read_table(ledger, spec)
         except LedgerError:
             raise
-        except Exception as exc:
-            # A part that openpyxl cannot parse (truncated, hostile XML) is a broken
+        except BaseException as exc:  # pyo3 panics derive from BaseException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            # A part that no engine can parse (truncated, hostile XML) is a broken
             # file to the user, not a traceback.
             raise _read_failure(exc, name) from exc
         if reader.fatal:

@@ -51,6 +51,11 @@ def clean_text(text: str) -> str:
     """A cell's text with `_xHHHH_` escapes decoded and control characters (not tab or line breaks) removed."""
     if "_x" in text:
         text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return remove_controls(text)
+
+
+def remove_controls(text: str) -> str:
+    """A cell's text without control characters (not tab or line breaks), for readers that decode `_xHHHH_` themselves."""
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
     return text

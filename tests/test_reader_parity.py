@@ -1,0 +1,512 @@
+"""The calamine reader gives the model openpyxl gave, and where they differ the tests say which is right.
+
+Every ledger below is read twice, by `engine="openpyxl"` (the reader as it was)
+and `engine="calamine"` (the default now), and the models, the read findings
+and the full check reports must be equal, down to the type of each value
+(1 is not 1.0, a datetime is not a date).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import D, SAMPLE, add_column, minimal, set_cell, write_workbook
+from openpyxl.styles import Alignment
+
+from generator.ledger import sheets
+from generator.ledger.blank import write_blank_ledger
+from generator.ledger.reader import read_ledger
+from generator.ledger.rules import check_model
+
+REPO = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2026, 11, 29)
+
+
+def read_both(path: Path, password: str | None = None):
+    """(model, findings) from each engine, after asserting they are the same."""
+    old = read_ledger(path, password, engine="openpyxl")
+    new = read_ledger(path, password, engine="calamine")
+    return old, new
+
+
+def assert_same(path: Path, password: str | None = None):
+    (old, old_findings), (new, new_findings) = read_both(path, password)
+    # repr shows types (1 vs 1.0, date vs datetime) that == would let pass.
+    assert repr(new) == repr(old)
+    assert new == old
+    assert new_findings == old_findings
+    old_report = check_model(old, 2026, old_findings, as_of=AS_OF)
+    new_report = check_model(new, 2026, new_findings, as_of=AS_OF)
+    assert new_report.findings == old_report.findings
+    return new, new_findings
+
+
+def edit_parts(source: Path, target: Path, edit) -> Path:
+    """Copy a package, passing each part's bytes through edit(name, data)."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info.filename, edit(info.filename, src.read(info.filename)))
+    return target
+
+
+def sheet_part(path: Path, title: str) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return sheets.sheet_parts(archive)[title]
+
+
+# --- ledgers read the same by both engines ------------------------------------------
+
+def _title_rows_reversed_extra(s):
+    rows = [list(reversed(r)) + ["メモ"] for r in s["構成員"]]
+    rows[0][-1] = "内部メモ"
+    s["構成員"] = [["構成員名簿（令和8年度）"], [], *rows]
+
+
+def _nfkc_headers(s):
+    s["構成員"][0] = ["構成員 ＩＤ", "協議体ＩＤ", "氏　名", "所属団体", "団体 種別", "郵便番号",
+                     "住所１", "メール", "★送付方法"]
+
+
+def _value_forms(s):
+    set_cell(s, "会議", "開催日", 1, "R8.5.20")
+    set_cell(s, "会議", "開催日", 2, "令和８年７月１５日")
+    set_cell(s, "会議", "開催日", 3, 46281)
+    set_cell(s, "会議", "開始時刻", 1, "午後2時")
+    set_cell(s, "会議", "開始時刻", 2, dt.time(14, 0))
+    set_cell(s, "会議", "開始時刻", 3, 0.5833333333333334)
+    set_cell(s, "会議", "通知日", 1, dt.datetime(2026, 4, 17, 9, 30))
+    set_cell(s, "構成員", "郵便番号", 2, 990101)                # a number: the leading 0 is lost
+    set_cell(s, "構成員", "郵便番号", 3, "〒０９９－０１０１")
+    set_cell(s, "構成員", "所属団体", 4, True)                  # a checkbox-like value in a text column
+    set_cell(s, "構成員", "住所1", 2, 3.5)
+    set_cell(s, "協議体", "設置日", 1, "平成31年4月1日")
+    set_cell(s, "協議体", "設置日", 2, "R元.5.1")
+    set_cell(s, "会議", "回", 1, 1.0)
+    add_column(s, "構成員", "備考", [12345678901, 2.25, dt.date(2026, 1, 2), None, "メモ", -0.0, 1e20, "0"])
+
+
+def _bad_values(s):
+    set_cell(s, "会議", "開催日", 1, "2026/13/40")
+    set_cell(s, "会議", "開始時刻", 1, 0.99999999)
+    set_cell(s, "会議", "回", 2, "二")
+    set_cell(s, "会議", "回", 3, 2.5)
+    set_cell(s, "構成員", "郵便番号", 2, 12345)
+    set_cell(s, "構成員", "送付方法", 3, "FAX")
+    set_cell(s, "構成員", "協議体ID", 4, None)
+    set_cell(s, "圏域", "層", 1, 3)
+
+
+def _escapes(s):
+    set_cell(s, "構成員", "氏名", 1, "座長_x000B_花子")
+    set_cell(s, "構成員", "所属団体", 2, "社協_x0009_本所_x005F_x0041_")
+    set_cell(s, "会議", "場所", 1, "役場_x0007_")
+    set_cell(s, "会議", "議題", 2, "議題1\n議題2\r\n  議題3  ")
+
+
+def _offset(s):
+    # Two empty columns and a title row with an empty row: calamine's range starts at C2.
+    for name in ("構成員", "会議"):
+        s[name] = [[None, None, "名簿"], [], *[[None, None, *row] for row in s[name]]]
+
+
+def _merged(wb):
+    ws = wb["構成員"]
+    ws["B3"] = None
+    ws["B4"] = None
+    ws.merge_cells("B2:B4")                 # 協議体ID down three rows: filled down
+    ws["G3"] = "テスト町1番"
+    ws.merge_cells("G3:H3")                 # 住所1 across into メール: not copied across
+    ws["C2"].alignment = Alignment(vertical="center")
+
+
+def _formulas(wb):
+    wb["会議"]["C2"] = "=1+0"               # no cached value (openpyxl writes none)
+    wb["基本情報"]["B2"] = '="テスト"&"町"'
+
+
+CASES = {
+    "minimal": (None, None),
+    "title rows, reversed columns, extra column": (_title_rows_reversed_extra, None),
+    "NFKC headers": (_nfkc_headers, None),
+    "和暦, serials, times, numeric postal codes": (_value_forms, None),
+    "values that are findings": (_bad_values, None),
+    "_xHHHH_ escapes and line breaks": (_escapes, None),
+    "empty leading rows and columns": (_offset, None),
+    "merged cells": (None, _merged),
+    "formulas without cached values": (None, _formulas),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_both_engines_read_the_same_model_and_findings(case, tmp_path):
+    change, setup = CASES[case]
+    s = minimal()
+    if change:
+        change(s)
+    assert_same(write_workbook(tmp_path / "l.xlsx", s, setup))
+
+
+def test_cell_locations_from_a_range_that_starts_at_c2(tmp_path):
+    s = minimal()
+    set_cell(s, "構成員", "送付方法", 2, "FAX")
+    _offset(s)
+    ledger, findings = assert_same(write_workbook(tmp_path / "l.xlsx", s))
+    # Header in row 3 from column C: M02 is row 5, 送付方法 the 9th header, column K.
+    assert [(f.code, f.sheet, f.cell) for f in findings] == [("value-not-in-list", "構成員", "K5")]
+    assert ledger.where(ledger.members[0], "member_id") == ("構成員", "C4")
+    assert ledger.where(ledger.meetings[0], "date") == ("会議", "F4")
+
+
+def test_merged_cells_fill_down_only(tmp_path):
+    ledger, _ = assert_same(write_workbook(tmp_path / "l.xlsx", minimal(), _merged))
+    assert [m.council_id for m in ledger.members[:3]] == ["C0", "C0", "C0"]
+    assert (ledger.members[1].address1, ledger.members[1].email) == ("テスト町1番", "")
+
+
+def test_formula_findings_and_cached_values(tmp_path):
+    path = write_workbook(tmp_path / "l.xlsx", minimal(), _formulas)
+    _ledger, findings = assert_same(path)
+    assert [(f.code, f.sheet, f.cell) for f in findings] == [
+        ("formula-no-value", "基本情報", "B2"), ("formula-no-value", "会議", "C2")]
+    part = sheet_part(path, "会議")
+    cached = edit_parts(path, tmp_path / "cached.xlsx", lambda name, data: data.replace(
+        b"<f>1+0</f><v></v>", b"<f>1+0</f><v>1</v>").replace(b"<f>1+0</f></c>", b"<f>1+0</f><v>1</v></c>")
+        if name == part else data)
+    ledger, findings = assert_same(cached)
+    assert [(f.code, f.cell) for f in findings] == [("formula-no-value", "B2")]
+    assert ledger.meetings[0].number == 1
+
+
+def test_error_cells_are_read_as_their_text(tmp_path):
+    # calamine shows #N/A as an empty cell; the reader restores the text from the XML, so a
+    # VLOOKUP that failed stays a finding at its cell instead of a silently empty value.
+    s = minimal()
+    set_cell(s, "構成員", "所属団体", 2, "ERR1")
+    set_cell(s, "構成員", "送付方法", 3, "ERR2")
+    path = write_workbook(tmp_path / "l.xlsx", s)
+    part = sheet_part(path, "構成員")
+
+    def errors(name, data):
+        if name != part:
+            return data
+        for marker, error in ((b"ERR1", b"#N/A"), (b"ERR2", b"#REF!")):
+            data = re.sub(rb'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>' + marker + rb"</t></is></c>",
+                          rb'<c r="\1" t="e"><f>VLOOKUP(A1,X,2)</f><v>' + error + rb"</v></c>", data)
+        return data
+
+    with zipfile.ZipFile(path) as archive:
+        assert b"<t>ERR1</t>" in archive.read(part)     # openpyxl writes inline strings
+    odd = edit_parts(path, tmp_path / "errors.xlsx", errors)
+    ledger, findings = assert_same(odd)
+    assert ledger.members[1].org == "#N/A"
+    assert [(f.code, f.sheet, f.cell, f.message) for f in findings] == [
+        ("value-not-in-list", "構成員", "I4", "送付方法: 「#REF!」は選択肢にありません（郵送、メール、手渡し、不要）")]
+
+
+def test_wrong_dimension_record(tmp_path):
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    odd = edit_parts(path, tmp_path / "dim.xlsx", lambda name, data: re.sub(
+        rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', data) if name.startswith("xl/worksheets/") else data)
+    ledger, _ = assert_same(odd)
+    assert len(ledger.meetings) == 6
+
+
+def test_a_5000_digit_number_and_1e999_keep_their_text(tmp_path):
+    s = minimal()
+    add_column(s, "会議", "備考")
+    path = write_workbook(tmp_path / "l.xlsx", s)
+    part = sheet_part(path, "会議")
+
+    def numbers(name, data):
+        if name != part:
+            return data
+        data = data.replace(b'<c r="C3" t="n"><v>2</v></c>', b'<c r="C3" t="n"><v>' + b"9" * 5000 + b"</v></c>")
+        return data.replace(b'<c r="C4" t="n"><v>3</v></c>', b'<c r="C4" t="n"><v>1e999</v></c>')
+
+    _ledger, findings = assert_same(edit_parts(path, tmp_path / "odd.xlsx", numbers))
+    assert [(f.code, f.cell, f.message[:6]) for f in findings] == [
+        ("value-type", "C3", "回: 「99"), ("value-type", "C4", "回: 「in")]
+
+
+def test_password_protected_workbook(tmp_path):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = write_workbook(tmp_path / "plain.xlsx", minimal())
+    locked = tmp_path / "locked.xlsx"
+    with open(plain, "rb") as f, open(locked, "wb") as g:
+        OOXMLFile(f).encrypt("aoba2026", g)
+    ledger, findings = assert_same(locked, "aoba2026")
+    assert ledger.info.municipality == "テスト町" and findings == []
+
+
+def test_the_sample_ledger():
+    ledger, _ = assert_same(SAMPLE)
+    assert (len(ledger.members), len(ledger.meetings)) == (63, 26)
+
+
+def test_the_blank_ledger_of_init(tmp_path):
+    path = tmp_path / "台帳.xlsx"
+    write_blank_ledger(path)
+    ledger, _ = assert_same(path)
+    assert ledger.members == []
+
+
+def test_the_benchmark_ledger(tmp_path):
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from bench_check import write_synthetic
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    path = tmp_path / "bench.xlsx"
+    write_synthetic(path, 250, 50)
+    ledger, _ = assert_same(path)
+    assert len(ledger.members) == 250
+
+
+soffice = shutil.which("soffice")
+
+
+@pytest.fixture(scope="module")
+def calc_files(tmp_path_factory):
+    """The sample ledger and a minimal one, saved again by LibreOffice Calc."""
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    tmp = tmp_path_factory.mktemp("calc")
+    source = tmp / "src"
+    source.mkdir()
+    shutil.copy(SAMPLE, source / "sample.xlsx")
+    s = minimal()
+    _value_forms(s)
+    write_workbook(source / "forms.xlsx", s, _merged)
+    out = tmp / "out"
+    # A private profile: a LibreOffice already running elsewhere would take the job.
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out),
+                    str(source / "sample.xlsx"), str(source / "forms.xlsx")], capture_output=True, timeout=300)
+    if not (out / "sample.xlsx").exists():
+        pytest.skip("LibreOffice Calc is not installed")
+    return out
+
+
+@pytest.mark.parametrize("name", ["sample.xlsx", "forms.xlsx"])
+def test_files_saved_by_libreoffice_calc(calc_files, name):
+    path = calc_files / name
+    with zipfile.ZipFile(path) as archive:
+        assert b"LibreOffice" in archive.read("docProps/app.xml")
+    ledger, _ = assert_same(path)
+    assert ledger.members
+
+
+# --- where the engines differ, and which is right -------------------------------------
+
+def test_japanese_excel_builtin_date_formats_are_dates(tmp_path):
+    # Japanese Excel stores 和暦 and 年月日 formats as built-in ids 27-36 and 50-58 without
+    # declaring them. openpyxl does not know those ids and hands over the serial number;
+    # calamine knows them. The cell shows 令和8年9月16日, so the date is right.
+    s = minimal()
+    set_cell(s, "会議", "開催日", 3, 46281.5)         # 2026-09-16 12:00, shown as a date
+    add_column(s, "会議", "内部メモ", [None, None, 46281, None, None, None])
+    path = write_workbook(tmp_path / "l.xlsx", s)
+    part = sheet_part(path, "会議")
+
+    def japanese_format(name, data):
+        if name == "xl/styles.xml":
+            return re.sub(rb'<cellXfs count="(\d+)">(.*?)</cellXfs>', lambda m: b'<cellXfs count="%d">' % (
+                int(m.group(1)) + 1) + m.group(2) + b'<xf numFmtId="58" fontId="0" fillId="0" borderId="0" '
+                b'applyNumberFormat="1"/></cellXfs>', data, flags=re.S)
+        if name == part:
+            return re.sub(rb'<c r="(D4|K4)"( s="\d+")? t="n">', rb'<c r="\1" s="%d" t="n">' % _xf_count(path), data)
+        return data
+
+    odd = edit_parts(path, tmp_path / "jp.xlsx", japanese_format)
+    (old, old_findings), (new, new_findings) = read_both(odd)
+    assert new.meetings[2].date == D(2026, 9, 16) and new_findings == []
+    assert new.meetings[2].extra == {"内部メモ": dt.datetime(2026, 9, 16)}
+    assert old.meetings[2].date is None and [(f.code, f.cell) for f in old_findings] == [("value-type", "D4")]
+    assert old.meetings[2].extra == {"内部メモ": 46281}
+
+
+def _xf_count(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return int(re.search(rb'<cellXfs count="(\d+)"', archive.read("xl/styles.xml")).group(1))
+
+
+@pytest.mark.filterwarnings("ignore:Cell D2 is marked as a date")
+def test_a_date_serial_past_9999_is_quoted_as_the_number_it_is(tmp_path):
+    # openpyxl replaces a date-formatted serial past 9999-12-31 with '#VALUE!', which is not
+    # what the cell holds; calamine gives the number, so the finding quotes the cell.
+    s = minimal()
+    set_cell(s, "会議", "開催日", 1, 2958466)
+    path = write_workbook(tmp_path / "l.xlsx", s, lambda wb: setattr(wb["会議"]["D2"], "number_format", "yyyy/m/d"))
+    (_old, old_findings), (_new, new_findings) = read_both(path)
+    assert [(f.cell, f.message[:20]) for f in new_findings] == [("D2", "開催日: 「2958466」は日付として")]
+    assert [(f.cell, f.message[:20]) for f in old_findings] == [("D2", "開催日: 「#VALUE!」は日付として")]
+
+
+def test_cells_are_placed_by_their_reference(tmp_path):
+    # OOXML places a cell by its r attribute. openpyxl streams cells in file order and drops a
+    # cell written before its left neighbour, or a row written after a later one; calamine puts
+    # both where their reference says, as Excel does.
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    part = sheet_part(path, "圏域")
+
+    def shuffle(name, data):
+        if name != part:
+            return data
+        # Row 3 (A1 北地区) before row 2, and C2 before A2 in row 2.
+        rows = re.findall(rb"<row [^>]*>.*?</row>", data, re.S)
+        row2 = re.sub(rb'(<c r="A2".*?</c>)(<c r="B2".*?</c>)(<c r="C2".*?</c>)', rb"\3\1\2", rows[1], flags=re.S)
+        return data.replace(rows[1] + rows[2], rows[2] + row2)
+
+    (old, _), (new, _) = read_both(edit_parts(path, tmp_path / "odd.xlsx", shuffle))
+    assert [(a.area_id, a.name, a.layer) for a in new.areas] == [("A0", "町全域", 1), ("A1", "北地区", 2)]
+    assert [(a.area_id, a.name, a.layer) for a in old.areas] != [("A0", "町全域", 1), ("A1", "北地区", 2)]
+
+
+def test_an_escape_for_half_a_surrogate_pair_stays_text(tmp_path):
+    # "_xD83D_" alone is half an emoji. Decoded (openpyxl's text went through clean_text) it is a
+    # lone surrogate that no file can hold; calamine leaves the text as it was typed.
+    s = minimal()
+    set_cell(s, "構成員", "所属団体", 2, "社協_xD83D_")
+    path = write_workbook(tmp_path / "l.xlsx", s)
+    (old, _), (new, _) = read_both(path)
+    assert new.members[1].org == "社協_xD83D_"
+    new.members[1].org.encode("utf-8")
+    with pytest.raises(UnicodeEncodeError):
+        old.members[1].org.encode("utf-8")
+
+
+# --- what calamine must not be given --------------------------------------------------
+
+def _far_cell(tmp_path, ref: bytes, quote: bytes = b'"', space: bytes = b"") -> Path:
+    """The minimal ledger with one more cell, `ref`, in 構成員 (a stray value far away)."""
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    part = sheet_part(path, "構成員")
+    row = re.match(rb"[A-Z]+(\d+)", ref).group(1)
+    cell = b"<c r" + space + b"=" + space + quote + ref + quote + b' t="inlineStr"><is><t>x</t></is></c>'
+
+    def add(name, data):
+        if name != part:
+            return data
+        return data.replace(b"</sheetData>", b'<row r="' + row + b'">' + cell + b"</row></sheetData>")
+
+    return edit_parts(path, tmp_path / "far.xlsx", add)
+
+
+def _in_bounded_memory(path: Path) -> subprocess.CompletedProcess:
+    """Read `path` in a child limited to 1.5 GB of address space (calamine would ask for 500 GB)."""
+    code = ("import sys; from generator.ledger.reader import read_ledger; "
+            "ledger, findings = read_ledger(sys.argv[1]); "
+            "print(len(ledger.members), sorted({(f.code, f.cell) for f in findings}))")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 * 1024, 1536 * 1024 * 1024))
+
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          timeout=600, preexec_fn=limit, cwd=REPO)
+
+
+@pytest.mark.parametrize("quote,space", [(b'"', b""), (b"'", b""), (b'"', b" ")])
+def test_a_stray_cell_at_xfd1048576_is_read_by_openpyxl_not_calamine(tmp_path, quote, space):
+    path = _far_cell(tmp_path, b"XFD1048576", quote, space)
+    with zipfile.ZipFile(path) as archive:
+        assert sheets.dense_extent(archive.read(sheet_part(path, "構成員"))) > sheets.CALAMINE_CELL_LIMIT
+    result = _in_bounded_memory(path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    # The stray cell is outside every column the reader knows: a note, not a member.
+    assert result.stdout.strip() == "8 []"
+
+
+def test_a_stray_value_in_the_last_row_reads_the_same_as_before(tmp_path):
+    path = _far_cell(tmp_path, b"A1048576")
+    assert read_ledger(path, engine="calamine") == read_ledger(path, engine="openpyxl")
+    ledger, findings = read_ledger(path)
+    assert ledger.members[-1].member_id == "x" and ledger.members[-1].row == 1048576
+    assert ("value-missing", "構成員", "B1048576") in [(f.code, f.sheet, f.cell) for f in findings]
+
+
+def test_a_part_no_sheet_names_is_checked_too(tmp_path):
+    # calamine might resolve a hostile rels target to a part this reader did not map; any part
+    # with sheet data past the limit then sends the whole workbook to openpyxl.
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/worksheets/other.xml", b'<worksheet><sheetData><row r="1048576">'
+                         b'<c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
+    book = sheets.open_book(path.read_bytes())
+    try:
+        assert isinstance(book, sheets.CalamineBook) and not book.safe
+        assert isinstance(book.sheet("構成員"), sheets.RawSheet) and book.fallback is not None
+    finally:
+        book.close()
+
+
+def test_dense_extent_counts_from_a1_and_bounds_cells_without_a_reference():
+    assert sheets.dense_extent(b'<sheetData><row r="3"><c r="C3"><v>1</v></c><c r="E3"/></row></sheetData>') == 15
+    assert sheets.dense_extent(b"<sheetData></sheetData>") == 0
+    # No r: placed by counting; bounded by the number of rows and cells, never under.
+    assert sheets.dense_extent(b"<sheetData><row><c><v>1</v></c><c><v>2</v></c></row></sheetData>") >= 2
+    assert sheets.dense_extent(b'<sheetData><row r="1048576"><c><v>1</v></c></row></sheetData>') >= 1048576
+    assert sheets.dense_extent(b'<sheetData><row r="1"><c r="A99999999"><v>1</v></c></row></sheetData>') == float("inf")
+
+
+def test_without_calamine_openpyxl_reads_everything(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "python_calamine", None)   # import fails
+    assert not sheets.calamine_available()
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    book = sheets.open_book(path.read_bytes())
+    assert isinstance(book, sheets.OpenpyxlBook)
+    book.close()
+    ledger, findings = read_ledger(path)
+    assert ledger.info.municipality == "テスト町" and findings == []
+
+
+def test_a_sheet_calamine_cannot_read_is_read_by_openpyxl(tmp_path, monkeypatch):
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    expected = read_ledger(path, engine="openpyxl")
+
+    class Broken:
+        def to_python(self, **kwargs):
+            raise sheets_error("Range is missing the expected row component.")
+
+    import python_calamine
+    sheets_error = python_calamine.CalamineError
+    real = python_calamine.CalamineWorkbook.get_sheet_by_name
+    book = sheets.CalamineBook(path.read_bytes())
+    monkeypatch.setattr(book, "wb", type("W", (), {
+        "get_sheet_by_name": lambda self, title: Broken() if title == "構成員" else real(book_wb, title),
+        "close": lambda self: book_wb.close()})())
+    book_wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    rows = list(book.sheet("構成員").rows)
+    assert book.fallback is not None and rows[1][:3] == ("M01", "C0", "座長 花子")
+    book.close()
+    assert read_ledger(path) == expected
+
+
+def test_nothing_parses_a_package_before_its_checks(tmp_path, monkeypatch):
+    # The DOCTYPE refusal and the size limits run on the bytes before any engine opens them.
+    from generator import messages, safezip
+    from generator.errors import LedgerError
+
+    def no_engine(*args, **kwargs):
+        raise AssertionError("an engine saw the file")
+
+    monkeypatch.setattr(sheets, "open_book", no_engine)
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    doctype = edit_parts(path, tmp_path / "doctype.xlsx", lambda name, data: re.sub(
+        rb"<workbook\b", b'<!DOCTYPE x [<!ENTITY a "b">]><workbook', data, count=1) if name == "xl/workbook.xml" else data)
+    with pytest.raises(LedgerError) as info:
+        read_ledger(doctype)
+    assert info.value.message == messages.FILE_UNSAFE_XML.format(path=str(doctype))
+    monkeypatch.setattr(safezip, "LEDGER", safezip.Limits(file=10 * safezip.MB, part=1000, total=10 * safezip.MB))
+    with pytest.raises(LedgerError) as info:
+        read_ledger(path)
+    assert info.value.message.startswith(f"{path} は展開すると大きすぎるため読みません")
