@@ -3,10 +3,14 @@
 Writes a synthetic ledger (10,000 構成員 rows, 2,000 会議 rows by default),
 then measures, in this one run:
   floor: openpyxl read-only mode iterating every cell of every sheet
-         (values only, the cheapest way openpyxl reads a file), and
-  check: generator.check() - read, parse every value, run every rule.
-Prints the best of --repeat runs of each and the ratio check / floor.
-Target (issue 2): at most 2.0; issue 13 target 3: at most 0.5.
+         (values only, the cheapest way openpyxl reads a file),
+  check: generator.check() - read, parse every value, run every rule,
+  read:  read_ledger() by each engine, calamine (the default) and openpyxl
+         (the reader before issue 13), into the same model.
+The four are timed in turn, --repeat rounds, and the best of each is kept, so
+load on a shared machine falls on all of them alike.
+Prints the ratio check / floor. Target (issue 2): at most 2.0; issue 13
+target 3: at most 0.5. Also read calamine / read openpyxl.
 
     python benchmarks/bench_check.py [--members 10000] [--meetings 2000] [--repeat 3]
 """
@@ -23,6 +27,7 @@ import openpyxl
 
 from generator.ledger import schema
 from generator.ledger.check import check
+from generator.ledger.reader import read_ledger
 
 
 def write_synthetic(path: Path, members: int, meetings: int, seed: int = 1, *,
@@ -107,13 +112,15 @@ def iterate_every_cell(path: Path) -> int:
     return count
 
 
-def best_of(repeat: int, func) -> float:
-    times = []
+def best_in_turn(repeat: int, funcs: dict) -> dict[str, float]:
+    """The best time of each function over `repeat` rounds, the functions run in turn in each round."""
+    best = {name: float("inf") for name in funcs}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for name, func in funcs.items():
+            t0 = time.perf_counter()
+            func()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
 
 
 def main() -> None:
@@ -128,15 +135,22 @@ def main() -> None:
         cells = iterate_every_cell(path)
         size = path.stat().st_size
         report = check(path, 2026)
-        floor = best_of(args.repeat, lambda: iterate_every_cell(path))
-        checked = best_of(args.repeat, lambda: check(path, 2026))
+        same = read_ledger(path, engine="calamine") == read_ledger(path, engine="openpyxl")
+        best = best_in_turn(args.repeat, {
+            "floor": lambda: iterate_every_cell(path),
+            "check": lambda: check(path, 2026),
+            "calamine": lambda: read_ledger(path, engine="calamine"),
+            "openpyxl": lambda: read_ledger(path, engine="openpyxl"),
+        })
+    floor, checked = best["floor"], best["check"]
     print(f"ledger: {args.members} 構成員 rows, {args.meetings} 会議 rows, {cells} cells, "
           f"{size:,} bytes")
     print(f"findings: {len(report.findings)} ({report.count('error')} errors)")
     print(f"floor (openpyxl read-only, every cell): {floor:.3f} s")
     print(f"check (read + parse + rules):           {checked:.3f} s")
-    print(f"ratio check / floor: {checked / floor:.2f}  (issue 2 target <= 2.0; issue 13 target 3 <= 0.5, "
-          f"which needs a reader faster than openpyxl)")
+    print(f"ratio check / floor: {checked / floor:.2f}  (issue 2 target <= 2.0; issue 13 target 3 <= 0.5)")
+    print(f"read_ledger, calamine: {best['calamine']:.3f} s; openpyxl: {best['openpyxl']:.3f} s; "
+          f"ratio {best['calamine'] / best['openpyxl']:.2f}; same model: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":
