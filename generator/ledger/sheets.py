@@ -229,20 +229,28 @@ def _raw_number(xml: bytes, row: int, col: int):
     return cast_number_text(value.group(1).decode("utf-8", "replace")) if value else None
 
 
-def openpyxl_rows(grid: list[list], xml: bytes, errors: dict[tuple[int, int], str]) -> list[list]:
-    """calamine's grid (from A1, '' for empty) in openpyxl's values, error cells restored."""
+def openpyxl_rows(grid: list[list], part_xml: Callable[[], bytes], errors: dict[tuple[int, int], str]):
+    """calamine's grid (from A1, '' for empty) in openpyxl's values, error cells restored, row by row.
+
+    Each grid row is let go once converted, so the sheet is not held twice.
+    `part_xml` gives the sheet's XML for the rare number calamine could not keep.
+    """
     convert = _as_openpyxl
-    rows = []
-    for number, row in enumerate(grid, start=1):
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (number, col), text in errors.items():
+        by_row.setdefault(number, []).append((col, text))
+    for index, row in enumerate(grid):
+        grid[index] = None
+        number = index + 1
         row = [None if v == "" else v if v.__class__ is str else convert(v) for v in row]
         if _NOT_FINITE in row:
             # 1e999 or 5,000 digits: calamine says inf; openpyxl keeps what it cannot cast as text.
+            xml = part_xml()
             row = [_raw_number(xml, number, col) if v is _NOT_FINITE else v for col, v in enumerate(row, 1)]
-        rows.append(row)
-    for (number, col), text in errors.items():
-        if number <= len(rows) and col <= len(rows[number - 1]):
-            rows[number - 1][col - 1] = text
-    return rows
+        for col, text in by_row.get(number, ()):
+            if col <= len(row):
+                row[col - 1] = text
+        yield row
 
 
 # --- the two engines ----------------------------------------------------------------
@@ -309,10 +317,11 @@ class CalamineBook:
                 raise
             # What calamine cannot read, openpyxl reads as it always has, or names as broken.
             return self._openpyxl().sheet(title)
-        rows = openpyxl_rows(grid, xml, scan.errors)
+        archive = self.archive
+        rows = openpyxl_rows(grid, lambda: archive.read(part), scan.errors)
         # calamine has decoded _xHHHH_ already; decoding again would turn a
         # literal "_x005F_x0041_" (text "_x0041_") into "A".
-        return RawSheet(title, iter(rows), scan.merged, scan.formula_without_value, remove_controls)
+        return RawSheet(title, rows, scan.merged, scan.formula_without_value, remove_controls)
 
     def _openpyxl(self) -> OpenpyxlBook:
         if self.fallback is None:
