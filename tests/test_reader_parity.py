@@ -133,6 +133,14 @@ def _formulas(wb):
     wb["基本情報"]["B2"] = '="テスト"&"町"'
 
 
+def _chartsheet(wb):
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.add_data(Reference(wb["圏域"], min_col=3, min_row=1, max_row=3), titles_from_data=True)
+    wb.create_chartsheet("グラフ").add_chart(chart)
+
+
 CASES = {
     "minimal": (None, None),
     "title rows, reversed columns, extra column": (_title_rows_reversed_extra, None),
@@ -143,6 +151,7 @@ CASES = {
     "empty leading rows and columns": (_offset, None),
     "merged cells": (None, _merged),
     "formulas without cached values": (None, _formulas),
+    "a chartsheet among the sheets": (None, _chartsheet),
 }
 
 
@@ -210,6 +219,17 @@ def test_error_cells_are_read_as_their_text(tmp_path):
     assert ledger.members[1].org == "#N/A"
     assert [(f.code, f.sheet, f.cell, f.message) for f in findings] == [
         ("value-not-in-list", "構成員", "I4", "送付方法: 「#REF!」は選択肢にありません（郵送、メール、手渡し、不要）")]
+
+
+def test_iso_date_cells(tmp_path):
+    # Some tools write t="d" cells (ISO 8601 text) instead of serial numbers.
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    part = sheet_part(path, "会議")
+    odd = edit_parts(path, tmp_path / "iso.xlsx", lambda name, data: re.sub(
+        rb'<c r="D2"( s="\d+")? t="n"><v>[^<]*</v></c>', b'<c r="D2" t="d"><v>2026-05-21T00:00:00</v></c>', data)
+        if name == part else data)
+    ledger, _ = assert_same(odd)
+    assert ledger.meetings[0].date == D(2026, 5, 21)
 
 
 def test_wrong_dimension_record(tmp_path):

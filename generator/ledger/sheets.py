@@ -110,7 +110,7 @@ def scan_sheet_xml(xml: bytes) -> SheetScan:
             merged.tops.add((top, left))
     missing: set[tuple[int, int]] = set()
     errors: dict[tuple[int, int], str] = {}
-    has_errors = _ERROR_TYPE.search(xml) is not None
+    has_errors = (b'"e"' in xml or b"'e'" in xml) and _ERROR_TYPE.search(xml) is not None
     if b"<f" in xml or has_errors:
         for attrs, body in _CELL.findall(xml):
             if body and b"<f" in body and (b"<v>" not in body or b"<v></v>" in body):
@@ -288,10 +288,11 @@ class CalamineBook:
         self.data = data
         self.archive = zipfile.ZipFile(io.BytesIO(data))
         self.wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        self.titles = list(self.wb.sheet_names)
-        worksheets = {m.name for m in self.wb.sheets_metadata
-                      if m.typ == python_calamine.SheetTypeEnum.WorkSheet}
-        self.parts = {t: p for t, p in sheet_parts(self.archive).items() if t in worksheets}
+        kinds = python_calamine.SheetTypeEnum
+        # The sheets openpyxl lists: worksheets and chartsheets (no dialog or macro sheets).
+        self.titles = [m.name for m in self.wb.sheets_metadata if m.typ in (kinds.WorkSheet, kinds.ChartSheet)]
+        self.worksheets = {m.name for m in self.wb.sheets_metadata if m.typ == kinds.WorkSheet}
+        self.parts = {t: p for t, p in sheet_parts(self.archive).items() if t in self.worksheets}
         self.fallback: OpenpyxlBook | None = None
         # A part calamine might read as a sheet that this reader did not map to one
         # (a hostile rels target) must not be too large either, or nothing is safe.
@@ -301,12 +302,11 @@ class CalamineBook:
                         if name not in mapped and _may_be_sheet(self.archive, name))
 
     def sheet(self, title: str) -> RawSheet:
-        part = self.parts.get(title)
-        if part is None and title not in self.titles:
-            raise KeyError(title)
-        if part is None:      # a chartsheet: no values
+        if title not in self.worksheets:      # a chartsheet: no values
             return RawSheet(title, iter(()), Merges(), set())
+        part = self.parts.get(title)
         xml = self.archive.read(part) if part in self.archive.NameToInfo else None
+        # A part this reader could not find is one whose size it cannot bound either.
         if xml is None or not self.safe or dense_extent(xml) > CALAMINE_CELL_LIMIT:
             return self._openpyxl().sheet(title)
         scan = scan_sheet_xml(xml)
