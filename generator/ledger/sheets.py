@@ -126,25 +126,24 @@ def scan_sheet_xml(xml: bytes) -> SheetScan:
 
 
 # Where calamine puts a cell: its r attribute (any case, either quote, spaces
-# around '='), else the next column of its row; a row without r follows the
-# previous one. The extent below must bound that for hostile parts too.
-_POSITION = re.compile(rb' r\s*=\s*["\']([A-Za-z]*)(\d+)')       # a literal start: fast
-_ANY_POSITION = re.compile(rb'\sr\s*=\s*["\']([A-Za-z]*)(\d+)')
+# around '=', even with no space after the previous attribute's quote), else
+# the next column of its row; a row without r follows the previous one. The
+# extent below must bound that for hostile parts too.
+_POSITION = re.compile(rb'[\s"\']r\s*=\s*["\']([A-Za-z]*)(\d+)')
 _ROW_ELEMENT = re.compile(rb'<row[\s/>]')
 _CELL_ELEMENT = re.compile(rb'<c[\s/>]')
-_PREFIXED_ELEMENT = re.compile(rb':(?:row|c)[\s/>]')
+_PREFIXED_ROW = re.compile(rb'<[A-Za-z_][\w.-]*:row[\s/>]')
+_PREFIXED_CELL = re.compile(rb'<[A-Za-z_][\w.-]*:c[\s/>]')
 
 
 def dense_extent(xml: bytes) -> float:
     """An upper bound of the cells from A1 that calamine allocates for this sheet part."""
-    if b"\tr" in xml or b"\nr" in xml or b"\rr" in xml:
-        positions = _ANY_POSITION.findall(xml)
-    else:
-        positions = _POSITION.findall(xml)
+    positions = _POSITION.findall(xml)
     cells = len(_CELL_ELEMENT.findall(xml))
     rows = len(_ROW_ELEMENT.findall(xml))
-    if _PREFIXED_ELEMENT.search(xml):   # <x:c>: counted as cells without a position
-        return math.inf
+    if b":c" in xml or b":row" in xml:      # <x:row>, <x:c>, as some generators write them
+        cells += len(_PREFIXED_CELL.findall(xml))
+        rows += len(_PREFIXED_ROW.findall(xml))
     if not positions:
         return math.inf if cells else 0
     cols, numbers = zip(*positions)
