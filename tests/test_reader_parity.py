@@ -325,6 +325,20 @@ def test_files_saved_by_libreoffice_calc(calc_files, name):
     assert ledger.members
 
 
+def test_phonetic_readings_in_shared_strings_are_not_part_of_the_text(calc_files, tmp_path):
+    # Japanese Excel stores the IME reading of a name with it (<rPh>); the cell shows the name only.
+    def reading(name, data):
+        if name != "xl/sharedStrings.xml":
+            return data
+        name_si = '<si><t xml:space="preserve">座長 花子</t>'.encode()
+        assert name_si in data
+        return data.replace(name_si, name_si + '<rPh sb="0" eb="2"><t>ザチョウ</t></rPh>'
+                            '<phoneticPr fontId="1" type="noConversion"/>'.encode())
+
+    ledger, _ = assert_same(edit_parts(calc_files / "forms.xlsx", tmp_path / "rph.xlsx", reading))
+    assert ledger.members[0].name == "座長 花子"
+
+
 # --- where the engines differ, and which is right -------------------------------------
 
 def test_japanese_excel_builtin_date_formats_are_dates(tmp_path):
