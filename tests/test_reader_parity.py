@@ -8,7 +8,6 @@ and the full check reports must be equal, down to the type of each value
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import shutil
 import subprocess
@@ -16,7 +15,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 from conftest import D, SAMPLE, add_column, minimal, set_cell, write_workbook
 from openpyxl.styles import Alignment
