@@ -19,7 +19,7 @@ import pytest
 from conftest import D, SAMPLE, add_column, minimal, set_cell, write_workbook
 from openpyxl.styles import Alignment
 
-from generator.ledger import sheets
+from generator.ledger import engines
 from generator.ledger.blank import write_blank_ledger
 from generator.ledger.reader import read_ledger
 from generator.ledger.rules import check_model
@@ -57,7 +57,7 @@ def edit_parts(source: Path, target: Path, edit) -> Path:
 
 def sheet_part(path: Path, title: str) -> str:
     with zipfile.ZipFile(path) as archive:
-        return sheets.sheet_parts(archive)[title]
+        return engines.sheet_parts(archive)[title]
 
 
 # --- ledgers read the same by both engines ------------------------------------------
@@ -457,7 +457,7 @@ def test_a_stray_cell_at_xfd1048576_is_read_by_openpyxl_not_calamine(tmp_path, q
     # break before it, or none at all after the previous attribute (t="inlineStr"r="…").
     path = _far_cell(tmp_path, b"XFD1048576", quote, space, before)
     with zipfile.ZipFile(path) as archive:
-        assert sheets.dense_extent(archive.read(sheet_part(path, "構成員"))) > sheets.CALAMINE_CELL_LIMIT
+        assert engines.dense_extent(archive.read(sheet_part(path, "構成員"))) > engines.CALAMINE_CELL_LIMIT
     result = _in_bounded_memory(path)
     assert result.returncode == 0, result.stderr[-2000:]
     if b"inlineStr" in before:
@@ -483,29 +483,29 @@ def test_a_part_no_sheet_names_is_checked_too(tmp_path):
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("xl/worksheets/other.xml", b'<worksheet><sheetData><row r="1048576">'
                          b'<c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
-    book = sheets.open_book(path.read_bytes())
+    book = engines.open_book(path.read_bytes())
     try:
-        assert isinstance(book, sheets.CalamineBook) and not book.safe
-        assert isinstance(book.sheet("構成員"), sheets.RawSheet) and book.fallback is not None
+        assert isinstance(book, engines.CalamineBook) and not book.safe
+        assert isinstance(book.sheet("構成員"), engines.RawSheet) and book.fallback is not None
     finally:
         book.close()
 
 
 def test_dense_extent_counts_from_a1_and_bounds_cells_without_a_reference():
-    assert sheets.dense_extent(b'<sheetData><row r="3"><c r="C3"><v>1</v></c><c r="E3"/></row></sheetData>') == 15
-    assert sheets.dense_extent(b"<sheetData></sheetData>") == 0
+    assert engines.dense_extent(b'<sheetData><row r="3"><c r="C3"><v>1</v></c><c r="E3"/></row></sheetData>') == 15
+    assert engines.dense_extent(b"<sheetData></sheetData>") == 0
     # No r: placed by counting; bounded by the number of rows and cells, never under.
-    assert sheets.dense_extent(b"<sheetData><row><c><v>1</v></c><c><v>2</v></c></row></sheetData>") >= 2
-    assert sheets.dense_extent(b'<sheetData><row r="1048576"><c><v>1</v></c></row></sheetData>') >= 1048576
-    assert sheets.dense_extent(b'<sheetData><row r="1"><c r="A99999999"><v>1</v></c></row></sheetData>') == float("inf")
+    assert engines.dense_extent(b"<sheetData><row><c><v>1</v></c><c><v>2</v></c></row></sheetData>") >= 2
+    assert engines.dense_extent(b'<sheetData><row r="1048576"><c><v>1</v></c></row></sheetData>') >= 1048576
+    assert engines.dense_extent(b'<sheetData><row r="1"><c r="A99999999"><v>1</v></c></row></sheetData>') == float("inf")
 
 
 def test_without_calamine_openpyxl_reads_everything(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "python_calamine", None)   # import fails
-    assert not sheets.calamine_available()
+    assert not engines.calamine_available()
     path = write_workbook(tmp_path / "l.xlsx", minimal())
-    book = sheets.open_book(path.read_bytes())
-    assert isinstance(book, sheets.OpenpyxlBook)
+    book = engines.open_book(path.read_bytes())
+    assert isinstance(book, engines.OpenpyxlBook)
     book.close()
     ledger, findings = read_ledger(path)
     assert ledger.info.municipality == "テスト町" and findings == []
@@ -519,9 +519,9 @@ def test_a_sheet_calamine_cannot_read_is_read_by_openpyxl(tmp_path):
     odd = edit_parts(path, tmp_path / "odd.xlsx", lambda name, data: re.sub(
         rb'(<row r="2".*?)</row>', rb'\1<c r="Z2" t="zz"><v>1</v></c></row>', data, count=1, flags=re.S)
         if name == part else data)
-    book = sheets.open_book(odd.read_bytes())
+    book = engines.open_book(odd.read_bytes())
     try:
-        assert isinstance(book, sheets.CalamineBook)
+        assert isinstance(book, engines.CalamineBook)
         rows = list(book.sheet("構成員").rows)
         assert book.fallback is not None and rows[1][:3] == ("M01", "C0", "座長 花子") and rows[1][25] == "1"
         list(book.sheet("会議").rows)
@@ -541,7 +541,7 @@ def test_nothing_parses_a_package_before_its_checks(tmp_path, monkeypatch):
     def no_engine(*args, **kwargs):
         raise AssertionError("an engine saw the file")
 
-    monkeypatch.setattr(sheets, "open_book", no_engine)
+    monkeypatch.setattr(engines, "open_book", no_engine)
     path = write_workbook(tmp_path / "l.xlsx", minimal())
     doctype = edit_parts(path, tmp_path / "doctype.xlsx", lambda name, data: re.sub(
         rb"<workbook\b", b'<!DOCTYPE x [<!ENTITY a "b">]><workbook', data, count=1) if name == "xl/workbook.xml" else data)

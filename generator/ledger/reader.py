@@ -7,7 +7,7 @@ its cell, and only a file it cannot read at all raises `LedgerError`.
 
 The file is opened once, read-only, checked (sizes, DOCTYPEs) and decrypted
 here; the engines that turn its sheets into rows of values (python-calamine,
-openpyxl as fallback) live in sheets.py and only ever see those checked bytes,
+openpyxl as fallback) live in engines.py and only ever see those checked bytes,
 so the ledger is never written to.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import messages, safezip
 
-from . import schema, sheets
+from . import engines, schema
 from ..errors import LedgerError, os_reason
 from .findings import Finding, finding
 from .model import RECORD_TYPES, Info, Ledger
@@ -175,7 +175,7 @@ class _Workbook:
     def __init__(self, data: bytes, name: str, engine: str | None = None):
         self.name = name
         try:
-            self.book = sheets.open_book(data, engine)
+            self.book = engines.open_book(data, engine)
         except BaseException as exc:  # pyo3 panics derive from BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
@@ -187,7 +187,7 @@ class _Workbook:
     def has(self, sheet_name: str) -> bool:
         return header_key(sheet_name) in self.by_key
 
-    def sheet(self, sheet_name: str) -> sheets.RawSheet:
+    def sheet(self, sheet_name: str) -> engines.RawSheet:
         return self.book.sheet(self.by_key[header_key(sheet_name)])
 
     def close(self) -> None:
@@ -364,7 +364,7 @@ class _Reader:
             records.append(record_type(row=number, **values))
 
     @staticmethod
-    def _fill_merged(row, number: int, merged: sheets.Merges, top_values: dict) -> tuple:
+    def _fill_merged(row, number: int, merged: engines.Merges, top_values: dict) -> tuple:
         """Give every row of a vertical merge the value of its top cell."""
         for col0, value in enumerate(row):
             if value is not None and (number, col0 + 1) in merged.tops:
@@ -386,7 +386,7 @@ def read_ledger(path: str | Path, password: str | None = None, *,
     """Read a ledger file: the model, and the findings about values that could not be read.
 
     `engine` is "calamine" or "openpyxl"; the default is calamine when it is
-    installed (see generator.ledger.sheets). Both give the same model.
+    installed (see generator.ledger.engines). Both give the same model.
     """
     name = str(path)
     data = read_workbook_bytes(path, password)
