@@ -6,7 +6,7 @@ import zipfile
 
 import openpyxl
 from conftest import D, add_column, minimal
-from docx_tools import docx_text
+from docx_tools import docx_text, emf_texts
 
 from generator.batch.monthly import run_monthly
 from generator.batch.store import read_manifest
@@ -52,7 +52,16 @@ def test_agenda_roster_and_cards_for_next_months_meeting(ledger_file, tmp_path):
     text = "\n".join(_texts(folder / "名札.docx"))
     # Everyone but who said they will not come: 3 cards, each with its upside-down back as a picture.
     assert text.count("座長 花子") == 1 and "老人 三郎" not in text and "NPO 四郎" in text
-    assert len([n for n in cards.namelist() if n.startswith("word/media/")]) == 3
+    media = sorted(n for n in cards.namelist() if n.startswith("word/media/"))
+    assert media == [f"word/media/sasaeai_image{n}.emf" for n in (1, 2, 3)]
+    assert 'Extension="emf" ContentType="image/x-emf"' in cards.read("[Content_Types].xml").decode()
+    # The backs are the cards' own text, upside down (180°) in the front face's font, the name at 72 pt.
+    backs = [emf_texts(cards.read(name)) for name in media]
+    assert [[line["text"] for line in back] for back in backs] == [["座長 花子"], ["社協", "社協 次郎"],
+                                                                   ["NPO", "NPO 四郎"]]
+    assert {(line["face"], line["escapement"], line["orientation"]) for back in backs for line in back} == {
+        ("ＭＳ ゴシック", 1800, 1800)}
+    assert [line["height"] for line in backs[1]] == [988, 2540]          # 28 pt and 72 pt in 0.01 mm
     kinds = {e.kind for e in read_manifest(tmp_path / "2026-10").files}
     assert {"agenda", "roster", "nameplates"} <= kinds
     assert any("会議次第・受付名簿・名札を作成" in line for line in (tmp_path / "2026-10" / "一覧.txt")

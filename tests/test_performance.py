@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
-from PIL import Image, ImageChops
 
-from generator.documents.meeting_day import CARD_MM, _with_backs, card_pictures
 from generator.ledger.findings import Finding, Report
 from generator.ledger.model import Attendance, Ledger, Meeting, MeetingRecord, Member
-from generator.render.charts import upside_down_card
 from generator.render.output import workbook_bytes
 from generator.render.sheets import Book, xlsx_bytes
 
@@ -106,29 +102,6 @@ def test_styling_a_range_once_saves_the_same_bytes_as_openpyxl_styling_each_cell
     ws = __import__("openpyxl").load_workbook(io.BytesIO(data)).active
     assert ws["B5"].font.size == 10 and ws["B5"].border.left.style == "thin" and ws["C5"].border.left.style is None
     assert ws["C7"].number_format == "yyyy/m/d" and ws["A1"].font.bold
-
-
-def test_card_pictures_are_the_same_drawn_here_or_in_other_processes():
-    cards = [{"org_line": "社会福祉協議会 会長", "name": "支え 合子"}, {"org_line": "", "name": "長い長い長い名前の構成員"},
-             {"org_line": "社会福祉協議会 会長", "name": "支え 合子"}]
-    here = card_pictures(cards)
-    assert list(here) == [("社会福祉協議会 会長", "支え 合子"), ("", "長い長い長い名前の構成員")]
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        assert card_pictures(cards, pool) == here
-    backs = _with_backs(cards)
-    assert [b["name"] for b in backs] == ["支え 合子", "長い長い長い名前の構成員", "支え 合子"]
-    picture = Image.open(io.BytesIO(here[("", "長い長い長い名前の構成員")]))
-    assert picture.mode == "L" and picture.size == (round(CARD_MM[0] / 25.4 * 200), round(CARD_MM[1] / 25.4 * 200))
-
-
-def test_card_picture_png_holds_the_pixels_optimize_would_have_written():
-    data = upside_down_card("老人クラブ連合会 会長", "支え 合子", *CARD_MM)
-    drawn = Image.open(io.BytesIO(data))
-    drawn.load()
-    again = io.BytesIO()
-    drawn.save(again, format="PNG", optimize=True)       # the encoding used before
-    assert ImageChops.difference(Image.open(io.BytesIO(again.getvalue())), drawn).getbbox() is None
-    assert drawn.getextrema() == (0, 255)                  # there is text on it, black on white
 
 
 def _docx(parts: dict[str, str]) -> bytes:

@@ -107,30 +107,12 @@ class MeetingDayPapers(DocumentType):
         return [PapersItem(self.key, m) for m in month.ledger.meetings if m.in_month(year, mon) and not m.cancelled]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
-        from concurrent.futures import ProcessPoolExecutor
-
         compiled = {t.name: load_template(t.filename, run.templates_dir) for t in self.templates}
-        contexts = [self._context(run, item) for item in items]
-        if run.jobs <= 1:
-            for item, context in zip(items, contexts):
-                if context is not None:
-                    self._write(run, item, context, compiled, card_pictures(context["cards"]))
-                run.progress(1)
-            return
-        # The card pictures are most of the work: other processes draw the next meetings' cards
-        # while this one writes the documents. A few meetings ahead, never the whole month, so a
-        # city's pictures are never all in memory at once.
-        keys = [_card_keys(c["cards"]) if c is not None else [] for c in contexts]
-        with ProcessPoolExecutor(max_workers=run.jobs) as pool:
-            ahead = run.jobs + 1
-            futures = {i: pool.submit(_card_batch, keys[i]) for i in range(min(ahead, len(items)))}
-            for i, (item, context) in enumerate(zip(items, contexts)):
-                if i + ahead < len(items):
-                    futures[i + ahead] = pool.submit(_card_batch, keys[i + ahead])
-                drawn = futures.pop(i).result()
-                if context is not None:
-                    self._write(run, item, context, compiled, dict(zip(keys[i], drawn)))
-                run.progress(1)
+        for item in items:
+            context = self._context(run, item)
+            if context is not None:
+                self._write(run, item, context, compiled)
+            run.progress(1)
 
     def _context(self, run: BatchRun, item: Item) -> dict | None:
         """The meeting's papers context, or None (with the item's skip reason) when its rows have errors."""
@@ -145,13 +127,12 @@ class MeetingDayPapers(DocumentType):
             return None
         return papers_context(run.ledger, meeting)
 
-    def _write(self, run: BatchRun, item: Item, context: dict, compiled: dict,
-               pictures: dict[tuple[str, str], bytes]) -> None:
+    def _write(self, run: BatchRun, item: Item, context: dict, compiled: dict) -> None:
         folder = inside(run.folder, self.folder, meeting_folder(run.ledger, item.meeting))
         for name, filename in self.FILES.items():
             if name == "nameplates" and not context["cards"]:
                 continue
-            data = context | {"members": _with_backs(context["cards"], pictures)} if name == "nameplates" else context
+            data = context | {"members": _with_backs(context["cards"])} if name == "nameplates" else context
             path = folder / filename
             run.save(path, compiled[name].render(data))
             item.paths.append((path, name))
@@ -166,36 +147,15 @@ class MeetingDayPapers(DocumentType):
 CARD_MM = (180, 118)
 
 
-def _card_picture(key: tuple[str, str]) -> bytes:
-    from ..render.charts import upside_down_card
-
-    return upside_down_card(key[0], key[1], *CARD_MM)
-
-
-def _card_keys(cards: list[dict]) -> list[tuple[str, str]]:
-    return list(dict.fromkeys((card["org_line"], card["name"]) for card in cards))
-
-
-def _card_batch(keys: list[tuple[str, str]]) -> list[bytes]:
-    return [_card_picture(key) for key in keys]
-
-
-def card_pictures(cards: list[dict], pool=None) -> dict[tuple[str, str], bytes]:
-    """(所属, 氏名) -> the back-face picture of each distinct card, drawn in `pool` when given."""
-    keys = _card_keys(cards)
-    if pool is not None and len(keys) > 1:
-        drawn = list(pool.map(_card_picture, keys, chunksize=max(1, len(keys) // 8)))
-    else:
-        drawn = _card_batch(keys)
-    return dict(zip(keys, drawn))
-
-
-def _with_backs(cards: list[dict], pictures: dict[tuple[str, str], bytes] | None = None) -> list[dict]:
-    """Each card with its back face: the picture of 所属 and 氏名 upside down."""
+def _with_backs(cards: list[dict]) -> list[dict]:
+    """Each card with its back face: 所属 and 氏名 upside down, as a vector picture (EMF)."""
     from ..render.engine import InlineImage
+    from ..render.nameplate import upside_down_card
 
-    pictures = pictures if pictures is not None else card_pictures(cards)
-    return [card | {"back": InlineImage(pictures[(card["org_line"], card["name"])], *CARD_MM, name="名札")}
+    # Drawn per card, not shared between cards with the same text: a card costs tens of
+    # microseconds, and the engine stores each picture it places anyway.
+    return [card | {"back": InlineImage(upside_down_card(card["org_line"], card["name"], *CARD_MM), *CARD_MM,
+                                        name="名札", extension="emf")}
             for card in cards]
 
 

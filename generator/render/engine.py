@@ -62,23 +62,26 @@ def xml_safe(value: object) -> object:
 
 
 class InlineImage:
-    """A picture for a `{{ }}` tag, e.g. a chart: PNG bytes and the printed size.
+    """A picture for a `{{ }}` tag, e.g. a chart: PNG (or EMF) bytes and the printed size.
 
     Rendering it registers the picture with the render under way, which adds
     the media part and its relationship to the package.
     """
 
-    def __init__(self, png: bytes, width_mm: float, height_mm: float, name: str = "image"):
+    def __init__(self, png: bytes, width_mm: float, height_mm: float, name: str = "image", extension: str = "png"):
+        if extension not in _IMAGE_TYPES:
+            raise ValueError(f"unsupported picture type: {extension}")
         self.png = png
         self.width_mm = width_mm
         self.height_mm = height_mm
         self.name = name
+        self.extension = extension
 
     def __html__(self) -> str:
         media = _MEDIA.get()
         if media is None:
             raise TemplateError(messages.TEMPLATE_IMAGE_PLACE)
-        number, rid = media.add(self.png)
+        number, rid = media.add(self.png, self.extension)
         cx, cy = int(self.width_mm * 36000), int(self.height_mm * 36000)
         return (
             '</w:t></w:r><w:r><w:drawing>'
@@ -90,7 +93,8 @@ class InlineImage:
             '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
             '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
             '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
-            f'<pic:nvPicPr><pic:cNvPr id="{2000 + number}" name="{self.name}{number}.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+            f'<pic:nvPicPr><pic:cNvPr id="{2000 + number}" name="{self.name}{number}.{self.extension}"/><pic:cNvPicPr/>'
+            '</pic:nvPicPr>'
             '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
             f'r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
             f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
@@ -99,23 +103,34 @@ class InlineImage:
         )
 
 
+# Picture types a template may receive, by file extension. EMF is for vector text that must be
+# turned (a tent card's back face); Word and LibreOffice both read it.
+_IMAGE_TYPES = {"png": "image/png", "emf": "image/x-emf"}
+
+
 class _Media:
     """The pictures one render placed, in order, and the part (body, header…) each sits in."""
 
     def __init__(self):
-        self.images: list[bytes] = []
+        self.images: list[tuple[bytes, str]] = []
         self.part = "word/document.xml"          # the part being rendered
         self.by_part: dict[str, list[int]] = {}
 
-    def add(self, png: bytes) -> tuple[int, str]:
-        self.images.append(png)
+    def add(self, data: bytes, extension: str = "png") -> tuple[int, str]:
+        self.images.append((data, extension))
         number = len(self.images)
         # A header or footer has its own relationships part: the picture must be linked from there.
         self.by_part.setdefault(self.part, []).append(number)
         return number, f"rIdSasaeaiImg{number}"
 
+    def file_name(self, number: int) -> str:
+        return f"sasaeai_image{number}.{self.images[number - 1][1]}"
+
+    def extensions(self) -> list[str]:
+        return list(dict.fromkeys(extension for _, extension in self.images))
+
     def parts(self) -> dict[str, bytes]:
-        return {f"word/media/sasaeai_image{n}.png": png for n, png in enumerate(self.images, start=1)}
+        return {f"word/media/{self.file_name(n)}": data for n, (data, _) in enumerate(self.images, start=1)}
 
 
 _MEDIA: contextvars.ContextVar[_Media | None] = contextvars.ContextVar("sasaeai_media", default=None)
@@ -549,11 +564,13 @@ class CompiledTemplate:
             rels_name = f"{folder}/_rels/{base}.rels"
             rels = _inflate(by_name[rels_name]) if rels_name in by_name else _EMPTY_RELS
             added = "".join(f'<Relationship Id="rIdSasaeaiImg{n}" Type="{_IMAGE_REL}" '
-                            f'Target="media/sasaeai_image{n}.png"/>' for n in numbers)
+                            f'Target="media/{media.file_name(n)}"/>' for n in numbers)
             changes[rels_name] = rels.replace("</Relationships>", added + "</Relationships>").encode("utf-8")
         types = _inflate(by_name["[Content_Types].xml"])
-        if 'Extension="png"' not in types:
-            types = types.replace("<Default ", '<Default Extension="png" ContentType="image/png"/><Default ', 1)
+        for extension in media.extensions():
+            if f'Extension="{extension}"' not in types:
+                types = types.replace("<Default ", f'<Default Extension="{extension}" '
+                                      f'ContentType="{_IMAGE_TYPES[extension]}"/><Default ', 1)
         changes["[Content_Types].xml"] = types.encode("utf-8")
         changes.update(media.parts())
         return changes
