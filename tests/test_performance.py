@@ -41,6 +41,21 @@ def test_group_lookups_keep_ledger_order_and_follow_changes():
     assert [m.member_id for m in ledger.members_of("C1")] == ["M7"]
 
 
+def test_cells_letters_do_not_use_are_worked_out_once_and_again_when_the_rows_change():
+    from generator.documents.base import _not_in_letters, not_in_letters
+
+    ledger = _ledger()
+    ledger.columns = {"構成員": {"honorarium": "P"}, "協議体": {"openness": "K"}}
+    ledger.info_cells = {"honorarium_rate": "B9"}
+    first = not_in_letters(ledger)
+    assert first == {("基本情報", "B9"), ("構成員", "P2"), ("構成員", "P3"), ("構成員", "P4")}
+    assert not_in_letters(ledger) is first
+    ledger.members.append(Member(member_id="M4", council_id="C1", name="四", row=5))
+    assert not_in_letters(ledger) == _not_in_letters(ledger) == first | {("構成員", "P5")}
+    ledger.info_cells = {}
+    assert ("基本情報", "B9") not in not_in_letters(ledger)
+
+
 def _finding(severity: str, sheet: str, cell: str, code: str = "x") -> Finding:
     return Finding(code, severity, sheet, cell, "msg")
 
@@ -122,3 +137,4 @@ def test_leaked_names_finds_what_a_search_for_each_name_finds():
     # 佐藤 is split over two runs: found in the text without tags. a.b is a name, not a pattern.
     assert leaked_names(data, table) == sorted(["山田", "山田 太郎", "田 太", "太郎", "佐藤", "藤", "花子"])
     assert leaked_names(_docx({"word/document.xml": "<w:t>無関係</w:t>"}), table) == []
+

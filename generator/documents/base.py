@@ -128,6 +128,9 @@ class BatchRun:
     jobs: int = 1
     label_start: int = 1               # first free label of the sheet the month's labels go on
     written_elsewhere: int = 0         # files written by worker processes (their `save` is not ours)
+    # sha256 of every file saved in this run (written or found unchanged), by path: the manifest
+    # lists them without reading the files back. Worker processes report theirs here too.
+    digests: dict[Path, str] = field(default_factory=dict)
 
 
 class DocumentType:
@@ -181,6 +184,13 @@ _NOT_IN_LETTERS = {"基本情報": ("honorarium_rate", "proxy_honorarium"), "協
 
 def not_in_letters(ledger: Ledger) -> frozenset[tuple[str, str]]:
     """(sheet, cell) of every value the letters do not use, for Report.errors_on(ignore=...)."""
+    # Asked once per meeting by several document types; built each time it scanned every member
+    # per meeting, which made a city's batch grow with (meetings x members).
+    return ledger.derived("not_in_letters", lambda: _not_in_letters(ledger),
+                          ledger.councils, ledger.members, ledger.info_cells, ledger.columns)
+
+
+def _not_in_letters(ledger: Ledger) -> frozenset[tuple[str, str]]:
     cells = {(sheet, ledger.info_cells[f]) for sheet, fields in _NOT_IN_LETTERS.items() if sheet == "基本情報"
              for f in fields if f in ledger.info_cells}
     for records, sheet in ((ledger.councils, "協議体"), (ledger.members, "構成員")):

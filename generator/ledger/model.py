@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import ClassVar, Iterator
+from typing import Callable, ClassVar, Iterator, Sized, TypeVar
 
 Date = dt.date
 Time = dt.time
+_T = TypeVar("_T")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -340,6 +341,16 @@ class Ledger:
             if value and value not in result:
                 result[value] = record
         self._indexes[(key, id_field)] = (records, len(records), result)
+        return result
+
+    def derived(self, name: str, build: Callable[[], _T], *sources: Sized) -> _T:
+        """build(), cached like index(): made again only when one of `sources` was replaced or changed length."""
+        cached = self._indexes.get(("derived", name))
+        if (cached is not None and len(cached[0]) == len(sources)
+                and all(a is b and n == len(b) for (a, n), b in zip(cached[0], sources))):
+            return cached[1]
+        result = build()
+        self._indexes[("derived", name)] = ([(s, len(s)) for s in sources], result)
         return result
 
     def council(self, council_id: str) -> "Council | None":
