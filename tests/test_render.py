@@ -176,6 +176,38 @@ def test_combined_document_starts_each_context_on_a_new_page(tmp_path):
     assert part_xml(data).count("<w:pageBreakBefore/>") == 2
 
 
+def test_combining_renderings_gives_the_bytes_of_rendering_the_contexts_again(tmp_path):
+    # The print file of a meeting is joined from its letters as they were rendered.
+    for path in (build_docxtpl_style(tmp_path / "style.docx"), REPO / "templates" / "invitation.docx"):
+        template = compile_template(path)
+        base = STYLE_CONTEXT if path.name == "style.docx" else example_contexts()["invitation"]
+        contexts = [dict(base, name=n) for n in ("一", "二", "三")]
+        renderings = [template.rendering(c) for c in contexts]
+        assert [template.package(r) for r in renderings] == [template.render(c) for c in contexts]
+        assert template.combine(renderings) == template.render_combined(contexts)
+        assert template.combine(renderings[:1]) == template.render_combined(contexts[:1])
+
+
+def test_combining_renderings_with_pictures_numbers_them_once(tmp_path):
+    from PIL import Image
+
+    from generator.render.engine import InlineImage
+
+    doc = Document()
+    doc.add_paragraph("{{ name }}{{ logo }}")
+    path = tmp_path / "logo.docx"
+    doc.save(path)
+    out = io.BytesIO()
+    Image.new("L", (2, 2), 0).save(out, format="PNG")
+    template = compile_template(path)
+    contexts = [{"name": n, "logo": InlineImage(out.getvalue(), 5, 5)} for n in ("一", "二")]
+    combined = template.combine([template.rendering(c) for c in contexts])
+    assert combined == template.render_combined(contexts)
+    names = zipfile.ZipFile(io.BytesIO(combined)).namelist()
+    assert [n for n in names if n.startswith("word/media/")] == ["word/media/sasaeai_image1.png",
+                                                               "word/media/sasaeai_image2.png"]
+
+
 def test_variables_lists_what_the_template_reads(tmp_path):
     path = build_docxtpl_style(tmp_path / "style.docx")
     template = compile_template(path)

@@ -196,16 +196,20 @@ def write_meeting(ledger: Ledger, plan: MeetingPlan, out_dir: str | Path, templa
 def _write_files(ledger: Ledger, plan: MeetingPlan, folder: Path, templates: Templates,
                  advance: Callable[[int], None], put: Callable[[Path, bytes, str], Path],
                  result: MeetingResult, label_start: int) -> None:
-    contexts = []
+    paper = []
+    letters_folder = inside(folder, LETTER_FOLDER)
     for index, member in enumerate(plan.recipients, start=1):
-        context = letter_context(ledger, plan.council, plan.meeting, member, plan.posted)
-        path = inside(folder, LETTER_FOLDER, plan.letter_name(index, member))
-        result.letters.append(put(path, templates.invitation.render(context), "letter"))
-        contexts.append((member, context))
+        rendering = templates.invitation.rendering(
+            letter_context(ledger, plan.council, plan.meeting, member, plan.posted))
+        path = inside(letters_folder, plan.letter_name(index, member))
+        result.letters.append(put(path, templates.invitation.package(rendering), "letter"))
+        if member.delivery in PAPER:
+            paper.append(rendering)
         advance(1)
-    paper = [c for m, c in contexts if m.delivery in PAPER]
     if paper:
-        result.combined = put(folder / COMBINED_NAME, templates.invitation.render_combined(paper), "print")
+        # The print file joins the paper letters as rendered above: rendering them again cost as
+        # much as the letters themselves.
+        result.combined = put(folder / COMBINED_NAME, templates.invitation.combine(paper), "print")
     posted = [m for m in plan.recipients if m.delivery == "郵送"]
     if posted:
         result.labels = put(folder / LABELS_NAME, templates.labels.render(labels_context(posted, label_start)),

@@ -124,18 +124,18 @@ class MeetingSummary(DocumentType):
         result, plan = item.result, item.plan
         folder = inside(run.folder, self.folder, plan.folder)
         result.folder = folder
-        contexts = []
+        paper = []
         for index, member in enumerate(plan.recipients, start=1):
-            context = summary_context(run.ledger, item.meeting, member)
+            rendering = letters.rendering(summary_context(run.ledger, item.meeting, member))
             path = folder / (safe_filename(f"{index:03d}_{member.member_id}_{member.name}") + ".docx")
-            run.save(path, letters.render(context))
+            run.save(path, letters.package(rendering))
             result.letters.append(path)
             result.files.append((path, "summary_letter"))
-            contexts.append((member, context))
-        paper = [c for m, c in contexts if m.delivery in PAPER]
+            if member.delivery in PAPER:
+                paper.append(rendering)
         if paper:
             result.combined = folder / COMBINED_NAME
-            run.save(result.combined, letters.render_combined(paper))
+            run.save(result.combined, letters.combine(paper))
             result.files.append((result.combined, "summary_print"))
         posted = [m for m in plan.recipients if m.delivery == "郵送"]
         if posted:

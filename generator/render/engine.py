@@ -133,6 +133,15 @@ class _Media:
         return {f"word/media/{self.file_name(n)}": data for n, (data, _) in enumerate(self.images, start=1)}
 
 
+@dataclass
+class Rendering:
+    """What one render of a template produced: the context, each templated part's XML, the pictures placed."""
+
+    context: Mapping
+    parts: dict[str, str]
+    media: _Media
+
+
 _MEDIA: contextvars.ContextVar[_Media | None] = contextvars.ContextVar("sasaeai_media", default=None)
 _IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
@@ -493,13 +502,21 @@ class CompiledTemplate:
 
     def render(self, context: Mapping) -> bytes:
         """The .docx file for one context."""
+        return self.package(self.rendering(context))
+
+    def rendering(self, context: Mapping) -> "Rendering":
+        """One context's rendered parts: `package` makes its file, `combine` joins several into one."""
         media = _Media()
         token = _MEDIA.set(media)
         try:
             rendered = self.render_xml(context)
         finally:
             _MEDIA.reset(token)
-        return self._package(rendered, media)
+        return Rendering(context, rendered, media)
+
+    def package(self, rendering: "Rendering") -> bytes:
+        """The .docx file of a rendering."""
+        return self._package(rendering.parts, rendering.media)
 
     def write(self, context: Mapping, path: str | Path) -> Path:
         """Render and write atomically."""
@@ -517,29 +534,43 @@ class CompiledTemplate:
         media = _Media()
         token = _MEDIA.set(media)
         try:
-            rendered = self._render_combined(contexts, shared)
+            main = next(e for e in self.entries if e.name == "word/document.xml")
+            documents = [self.render_part(main, context) if main.template else _inflate(main) for context in contexts]
+            others = shared if shared is not None else contexts[0]
+            rendered = {entry.name: self.render_part(entry, others) for entry in self.entries
+                        if entry.template is not None and entry.name != "word/document.xml"}
         finally:
             _MEDIA.reset(token)
-        return self._package(rendered, media)
+        return self._package(self._joined(documents) | rendered, media)
 
-    def _render_combined(self, contexts: list[Mapping], shared: Mapping | None) -> dict[str, str]:
+    def combine(self, renderings: list["Rendering"]) -> bytes:
+        """The same file as render_combined() of the renderings' contexts, without rendering them again.
+
+        Their bodies are joined as rendered; headers and footers are the first one's.
+        """
+        if not renderings:
+            raise ValueError("combine needs at least one rendering")
+        if any(r.media.images for r in renderings):
+            # Each rendering numbered its pictures from 1: joined, they would clash.
+            return self.render_combined([r.context for r in renderings])
         main = next(e for e in self.entries if e.name == "word/document.xml")
+        documents = [r.parts.get(main.name) or _inflate(main) for r in renderings]
+        others = {name: xml for name, xml in renderings[0].parts.items() if name != main.name}
+        return self._package(self._joined(documents) | others)
+
+    @staticmethod
+    def _joined(documents: list[str]) -> dict[str, str]:
+        """document.xml holding each document's body in turn, the later ones starting a new page."""
         bodies = []
         head = tail = ""
-        for index, context in enumerate(contexts):
-            xml = self.render_part(main, context) if main.template else _inflate(main)
+        for index, xml in enumerate(documents):
             start = xml.index(">", xml.index("<w:body")) + 1
             end = xml.rindex("<w:sectPr")
             if index == 0:
                 head, tail = xml[:start], xml[end:]
             body = xml[start:end]
             bodies.append(body if index == 0 else _page_break_before(body))
-        rendered = {"word/document.xml": head + "".join(bodies) + tail}
-        others = shared if shared is not None else contexts[0]
-        for entry in self.entries:
-            if entry.template is not None and entry.name != "word/document.xml":
-                rendered[entry.name] = self.render_part(entry, others)
-        return rendered
+        return {"word/document.xml": head + "".join(bodies) + tail}
 
     def _package(self, rendered: Mapping[str, str], media: _Media | None = None) -> bytes:
         writer = _ZipWriter()
