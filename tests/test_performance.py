@@ -138,3 +138,28 @@ def test_leaked_names_finds_what_a_search_for_each_name_finds():
     assert leaked_names(data, table) == sorted(["山田", "山田 太郎", "田 太", "太郎", "佐藤", "藤", "花子"])
     assert leaked_names(_docx({"word/document.xml": "<w:t>無関係</w:t>"}), table) == []
 
+
+def test_the_manifest_lists_each_file_as_saved_without_reading_the_batch_back(tmp_path, monkeypatch):
+    import datetime as dt
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from conftest import SAMPLE
+
+    from generator.batch.monthly import run_monthly
+
+    out = tmp_path / "out"
+    reads = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real(self))
+    for jobs in (1, 2):
+        reads.clear()
+        run_monthly(SAMPLE, "2026-12", out / str(jobs), jobs=jobs, today=dt.date(2026, 12, 1))
+        assert [p for p in reads if out in p.parents] == []
+    for jobs in (1, 2):
+        batch = out / str(jobs) / "2026-12"
+        files = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["files"]
+        assert len(files) > 50
+        assert {f["path"]: f["sha256"] for f in files} == {
+            f["path"]: hashlib.sha256(real(batch / f["path"])).hexdigest() for f in files}

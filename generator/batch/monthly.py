@@ -143,6 +143,7 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
 
     written: list[Path] = []
     marked: list[bool] = []
+    digests: dict[Path, str] = {}
 
     def invalidate() -> None:
         # Before the first file changes, the old manifest stops vouching for the folder
@@ -152,6 +153,7 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
             marked.append(True)
 
     def save(path: Path, data: bytes) -> bool:
+        digests[path] = store.sha256(data)
         if marked:
             changed = write_if_changed(path, data)
         elif _differs(path, data):
@@ -168,13 +170,14 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
         invalidate()      # worker processes write files without going through `save`
 
     run = BatchRun(ledger=ledger, report=report, folder=folder, templates_dir=templates_dir, save=save,
-                   progress=progress, fiscal_year=fiscal_year, jobs=jobs, label_start=label_start)
+                   progress=progress, fiscal_year=fiscal_year, jobs=jobs, label_start=label_start,
+                   digests=digests)
     for doc in DOCUMENT_TYPES:
         due = [item for item in batch.items if item.kind == doc.key]
         if due:
             doc.make_month(run, due)
 
-    batch.files = _file_entries(batch)
+    batch.files = _file_entries(batch, digests)
     if pdf:
         from .pdf import convert_batch
 
@@ -207,8 +210,8 @@ def _rows(ledger: Ledger, meeting: Meeting | None, member_ids: list[str] | None 
     return rows
 
 
-def _file_entries(batch: Batch) -> list[FileEntry]:
-    """Every file of the batch with its sha256 and the ledger rows it came from."""
+def _file_entries(batch: Batch, digests: dict[Path, str]) -> list[FileEntry]:
+    """Every file of the batch with its sha256 (as saved, else read back) and the ledger rows it came from."""
     entries = []
     # A member's row is named by their letter, the print file, the labels and the 送付リスト:
     # one string for all of them, not one each (a city's batch lists tens of thousands).
@@ -225,7 +228,8 @@ def _file_entries(batch: Batch) -> list[FileEntry]:
             else:
                 rows = _rows(batch.ledger, item.meeting, [member_id] if member_id else everyone, names)
             entries.append(FileEntry(
-                path=path.relative_to(batch.folder).as_posix(), sha256=store.sha256(path.read_bytes()),
+                path=path.relative_to(batch.folder).as_posix(),
+                sha256=digests.get(path) or store.sha256(path.read_bytes()),
                 kind=kind, rows=rows, meeting_id=item.meeting.meeting_id if item.meeting else "",
                 member_id=member_id or ""))
     return entries

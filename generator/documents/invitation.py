@@ -78,6 +78,7 @@ class MeetingResult:
     sendlist: Path | None = None
     files: list[tuple[Path, str]] = field(default_factory=list)   # (path, kind) of every file made
     written: int = 0                   # files `save` reported as written (not left unchanged)
+    digests: dict[Path, str] = field(default_factory=dict)   # sha256 by path, when made in a worker process
 
     def count(self, delivery: str) -> int:
         return sum(1 for m in self.plan.recipients if m.delivery == delivery)
@@ -336,7 +337,16 @@ def _init_worker(ledger: Ledger, templates_dir: str | None) -> None:
 def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
     from ..render.output import write_if_changed
 
-    return write_meeting(_WORKER["ledger"], plan, folder, _WORKER["templates"], save=write_if_changed)
+    digests = {}
+
+    def save(path: Path, data: bytes) -> bool:
+        # Hashed here, in parallel, so the batch's manifest need not read the file back.
+        digests[path] = hashlib.sha256(data).hexdigest()
+        return write_if_changed(path, data)
+
+    result = write_meeting(_WORKER["ledger"], plan, folder, _WORKER["templates"], save=save)
+    result.digests = digests
+    return result
 
 
 class Invitations(DocumentType):
@@ -415,6 +425,7 @@ class Invitations(DocumentType):
                 for item, future in zip(items, futures):
                     item.result = future.result()
                     run.written_elsewhere += item.result.written
+                    run.digests.update(item.result.digests)
                     run.progress(len(item.result.letters))
         else:
             templates = Templates(run.templates_dir)
