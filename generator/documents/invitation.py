@@ -202,7 +202,9 @@ def _write_files(ledger: Ledger, plan: MeetingPlan, folder: Path, templates: Tem
     for index, member in enumerate(plan.recipients, start=1):
         rendering = templates.invitation.rendering(
             letter_context(ledger, plan.council, plan.meeting, member, plan.posted))
-        path = inside(letters_folder, plan.letter_name(index, member))
+        # letter_name is one safe_filename component (no separator, no leading dot): it cannot leave
+        # the folder `inside` checked once, and resolving the path again per letter cost ~0.2 ms.
+        path = letters_folder / plan.letter_name(index, member)
         result.letters.append(put(path, templates.invitation.package(rendering), "letter"))
         if member.delivery in PAPER:
             paper.append(rendering)
@@ -446,7 +448,7 @@ class Invitations(DocumentType):
         posted = [(i, m) for i in made for m in i.plan.recipients if m.delivery == "郵送"]
         if not posted:
             return
-        template = Templates(run.templates_dir).labels
+        template = load_template(LABELS_TEMPLATE.filename, run.templates_dir)
         data = template.render(labels_context([m for _, m in posted], run.label_start))
         path = Path(letters_dir) / ALL_LABELS_NAME
         run.save(path, data)
