@@ -172,10 +172,13 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     run = BatchRun(ledger=ledger, report=report, folder=folder, templates_dir=templates_dir, save=save,
                    progress=progress, fiscal_year=fiscal_year, jobs=jobs, label_start=label_start,
                    digests=digests)
-    for doc in DOCUMENT_TYPES:
-        due = [item for item in batch.items if item.kind == doc.key]
-        if due:
-            doc.make_month(run, due)
+    try:
+        for doc in DOCUMENT_TYPES:
+            due = [item for item in batch.items if item.kind == doc.key]
+            if due:
+                doc.make_month(run, due)
+    finally:
+        run.close()
 
     batch.files = _file_entries(batch, digests)
     if pdf:

@@ -8,10 +8,11 @@ the registry (`generator.documents.registry`) instead of knowing the types.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, TypeVar
 
 from .. import messages
 from ..errors import UsageError
@@ -25,6 +26,7 @@ INTERNAL = "internal"       # kept and printed by staff
 PREFECTURE = "prefecture"   # sent to the 都道府県
 
 TEMPLATE_PACKAGE = "generator.templates"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,28 @@ class MonthPlan:
         return (self.year + self.month // 12, self.month % 12 + 1)
 
 
+# What a worker process of the monthly batch holds: the ledger, the templates folder, and what
+# document types built from them (compiled templates), each made once per process.
+_WORKER: dict = {}
+
+
+def _init_worker(ledger: Ledger, templates_dir: str | Path | None) -> None:
+    _WORKER.clear()
+    _WORKER.update(ledger=ledger, templates_dir=templates_dir)
+
+
+def in_worker(key: str, build: Callable[[Ledger, str | Path | None], _T]) -> _T:
+    """In a worker process: build(ledger, templates_dir) made once per process and kept under `key`."""
+    if key not in _WORKER:
+        _WORKER[key] = build(_WORKER["ledger"], _WORKER["templates_dir"])
+    return _WORKER[key]
+
+
+def worker_ledger() -> Ledger:
+    """In a worker process: the batch's ledger."""
+    return _WORKER["ledger"]
+
+
 @dataclass
 class BatchRun:
     """How the monthly batch asks a document type to write its items."""
@@ -131,6 +155,22 @@ class BatchRun:
     # sha256 of every file saved in this run (written or found unchanged), by path: the manifest
     # lists them without reading the files back. Worker processes report theirs here too.
     digests: dict[Path, str] = field(default_factory=dict)
+    _pool: Executor | None = field(default=None, repr=False)
+
+    def pool(self) -> Executor:
+        """The batch's `jobs` worker processes, started on first use with the ledger; shared by document types."""
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker,
+                                             initargs=(self.ledger, self.templates_dir))
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
 class DocumentType:

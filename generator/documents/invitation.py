@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +28,7 @@ from ..ledger.values import DATE_MAX, DATE_MIN
 from ..render.output import atomic_write, inside, remove_temp_files, safe_filename
 from ..render.sheets import Book, get_column_letter, xlsx_bytes
 from .base import (MAILED, not_in_letters, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
-                   load_template)
+                   in_worker, load_template, worker_ledger)
 
 INVITATION_TEMPLATE = TemplateFile("invitation", "invitation.docx", "開催通知と出欠回答票")
 LABELS_TEMPLATE = TemplateFile("labels", "labels.docx", "宛名ラベル（A4 12面）")
@@ -328,14 +327,6 @@ class InvitationItem(Item):
     all_labels: Path | None = None     # the month's 宛名ラベル_全件, kept on the first item with posted letters
 
 
-_WORKER: dict = {}
-
-
-def _init_worker(ledger: Ledger, templates_dir: str | None) -> None:
-    _WORKER["ledger"] = ledger
-    _WORKER["templates"] = Templates(templates_dir)
-
-
 def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
     from ..render.output import write_if_changed
 
@@ -346,7 +337,8 @@ def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
         digests[path] = hashlib.sha256(data).hexdigest()
         return write_if_changed(path, data)
 
-    result = write_meeting(_WORKER["ledger"], plan, folder, _WORKER["templates"], save=save)
+    templates = in_worker("invitation", lambda _ledger, templates_dir: Templates(templates_dir))
+    result = write_meeting(worker_ledger(), plan, folder, templates, save=save)
     result.digests = digests
     return result
 
@@ -421,14 +413,12 @@ class Invitations(DocumentType):
 
         letters_dir = str(inside(run.folder, self.folder))
         if run.jobs > 1 and len(items) > 1:
-            with ProcessPoolExecutor(max_workers=run.jobs, initializer=_init_worker,
-                                     initargs=(run.ledger, run.templates_dir)) as pool:
-                futures = [pool.submit(_render_in_worker, i.plan, letters_dir) for i in items]
-                for item, future in zip(items, futures):
-                    item.result = future.result()
-                    run.written_elsewhere += item.result.written
-                    run.digests.update(item.result.digests)
-                    run.progress(len(item.result.letters))
+            futures = [run.pool().submit(_render_in_worker, i.plan, letters_dir) for i in items]
+            for item, future in zip(items, futures):
+                item.result = future.result()
+                run.written_elsewhere += item.result.written
+                run.digests.update(item.result.digests)
+                run.progress(len(item.result.letters))
         else:
             templates = Templates(run.templates_dir)
             for item in items:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .. import messages
 from ..japanese import format_date, format_time_range
 from ..ledger.model import Ledger, Meeting, Member
 from ..render.context import meeting_context, meeting_title, recipient_context
 from ..render.output import inside, safe_filename
-from .base import not_in_letters, INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger, load_template
+from .base import (not_in_letters, INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
+                   in_worker, load_template)
 from .invitation import COUNCIL_IN_NAME
 from .minutes import next_meeting
 
@@ -95,8 +97,6 @@ class MeetingDayPapers(DocumentType):
     leaves_by = INTERNAL
     due = "翌月の会議（中止を除く）"
 
-    FILES = {"agenda": "会議次第.docx", "roster": "受付名簿.docx", "nameplates": "名札.docx"}
-
     def example_contexts(self) -> dict[str, dict]:
         ledger, _council, meeting, _member = example_ledger()
         context = papers_context(ledger, meeting)
@@ -107,11 +107,30 @@ class MeetingDayPapers(DocumentType):
         return [PapersItem(self.key, m) for m in month.ledger.meetings if m.in_month(year, mon) and not m.cancelled]
 
     def make_month(self, run: BatchRun, items: list[Item]) -> None:
-        compiled = {t.name: load_template(t.filename, run.templates_dir) for t in self.templates}
+        if run.jobs > 1 and len(items) > 1:
+            # The batch's worker processes render and write each meeting's papers; the contexts
+            # (which need the check's report) are made here.
+            futures = []
+            for item in items:
+                context = self._context(run, item)
+                if context is None:
+                    futures.append(None)
+                    continue
+                folder = inside(run.folder, self.folder, meeting_folder(run.ledger, item.meeting))
+                futures.append(run.pool().submit(_write_in_worker, folder, context))
+            for item, future in zip(items, futures):
+                if future is not None:
+                    item.paths, digests, written = future.result()
+                    run.digests.update(digests)
+                    run.written_elsewhere += written
+                run.progress(1)
+            return
+        compiled = _compile(run.templates_dir)
         for item in items:
             context = self._context(run, item)
             if context is not None:
-                self._write(run, item, context, compiled)
+                folder = inside(run.folder, self.folder, meeting_folder(run.ledger, item.meeting))
+                item.paths = _write_papers(folder, context, compiled, run.save)
             run.progress(1)
 
     def _context(self, run: BatchRun, item: Item) -> dict | None:
@@ -127,16 +146,6 @@ class MeetingDayPapers(DocumentType):
             return None
         return papers_context(run.ledger, meeting)
 
-    def _write(self, run: BatchRun, item: Item, context: dict, compiled: dict) -> None:
-        folder = inside(run.folder, self.folder, meeting_folder(run.ledger, item.meeting))
-        for name, filename in self.FILES.items():
-            if name == "nameplates" and not context["cards"]:
-                continue
-            data = context | {"members": _with_backs(context["cards"])} if name == "nameplates" else context
-            path = folder / filename
-            run.save(path, compiled[name].render(data))
-            item.paths.append((path, name))
-
     def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
         return [(path, name, None) for path, name in item.paths]
 
@@ -145,6 +154,43 @@ class MeetingDayPapers(DocumentType):
 
 
 CARD_MM = (180, 118)
+FILES = {"agenda": "会議次第.docx", "roster": "受付名簿.docx", "nameplates": "名札.docx"}
+
+
+def _compile(templates_dir: str | Path | None) -> dict:
+    return {t.name: load_template(t.filename, templates_dir) for t in MeetingDayPapers.templates}
+
+
+def _write_papers(folder: Path, context: dict, compiled: dict, save: Callable[[Path, bytes], object]
+                  ) -> list[tuple[Path, str]]:
+    """Render and save one meeting's 次第, 受付名簿 and (when someone comes) 名札; (path, name) of each."""
+    paths = []
+    for name, filename in FILES.items():
+        if name == "nameplates" and not context["cards"]:
+            continue
+        data = context | {"members": _with_backs(context["cards"])} if name == "nameplates" else context
+        path = folder / filename
+        save(path, compiled[name].render(data))
+        paths.append((path, name))
+    return paths
+
+
+def _write_in_worker(folder: Path, context: dict) -> tuple[list[tuple[Path, str]], dict[Path, str], int]:
+    """In a worker process: _write_papers, with each file's sha256 and how many were written."""
+    import hashlib
+
+    from ..render.output import write_if_changed
+
+    digests: dict[Path, str] = {}
+    written = 0
+
+    def save(path: Path, data: bytes) -> None:
+        nonlocal written
+        digests[path] = hashlib.sha256(data).hexdigest()
+        written += write_if_changed(path, data)
+
+    paths = _write_papers(folder, context, in_worker("meeting_day", lambda _, d: _compile(d)), save)
+    return paths, digests, written
 
 
 def _with_backs(cards: list[dict]) -> list[dict]:
