@@ -117,6 +117,9 @@ def _card_box(y_mm: float, upside_down: bool, docpr: int) -> str:
            '<w:sz w:val="{sz}"/><w:szCs w:val="{sz}"/>{bold}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>')
     org = run.format(font="ＭＳ ゴシック", sz=56, bold="", text="{{ m.org_line }}")
     name = run.format(font="ＭＳ ゴシック", sz=144, bold="", text="{{ m.name }}")
+    # A name too wide for one line at 72 pt is printed at 60 pt, as the back face shrinks it;
+    # at 72 pt Word would break it after six or seven characters.
+    small = run.format(font="ＭＳ ゴシック", sz=120, bold="", text="{{ m.name }}")
     center = '<w:pPr><w:jc w:val="center"/><w:spacing w:before="0" w:after="120"/></w:pPr>'
     return (
         '<w:p xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:r><w:drawing>'
@@ -133,7 +136,10 @@ def _card_box(y_mm: float, upside_down: bool, docpr: int) -> str:
         f'<wps:spPr><a:xfrm{rot}><a:off x="0" y="0"/><a:ext cx="{w * emu}" cy="{h * emu}"/></a:xfrm>'
         '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>'
         '<wps:txbx><w:txbxContent>'
-        f'<w:p>{center}{org}</w:p><w:p>{center}{name}</w:p>'
+        f'<w:p>{center}{org}</w:p>'
+        f'<w:p>{center}<w:r><w:t>{{%p if m.long_name %}}</w:t></w:r></w:p><w:p>{center}{small}</w:p>'
+        f'<w:p>{center}<w:r><w:t>{{%p else %}}</w:t></w:r></w:p><w:p>{center}{name}</w:p>'
+        f'<w:p>{center}<w:r><w:t>{{%p endif %}}</w:t></w:r></w:p>'
         '</w:txbxContent></wps:txbx>'
         '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="ctr">'
         '<a:noAutofit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r></w:p>'

@@ -118,3 +118,22 @@ def _with_a_png() -> bytes:
     out = io.BytesIO()
     Image.new("L", (4, 4), 0).save(out, format="PNG")
     return out.getvalue()
+
+
+def test_the_front_face_prints_a_name_too_long_for_72_pt_at_60_pt():
+    import re
+
+    from generator.documents.base import load_template
+
+    cards = [{"org_line": "自治会", "name": "高梨 勇"}, {"org_line": "南地区自治会\n会長", "name": "勅使河原 三千代"}]
+    backs = _with_backs(cards)
+    assert [b["long_name"] for b in backs] == [False, True]
+    # The back face shrank the long name (to 66 pt) instead of wrapping it; the front does not wrap it at 60 pt.
+    assert [(line.text, line.points) for line in card_layout(cards[1]["org_line"], cards[1]["name"], *CARD_MM)][-1] \
+        == ("勅使河原 三千代", 66)
+    data = load_template("nameplates.docx").render({"members": backs})
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    sizes = [(int(size), text) for size, text in
+             re.findall(r'<w:sz w:val="(\d+)"/>(?:(?!</w:r>).)*<w:t[^>]*>([^<]*)</w:t>', xml)]
+    assert [(size, text) for size, text in sizes if text in ("高梨 勇", "勅使河原 三千代")] == [
+        (144, "高梨 勇"), (120, "勅使河原 三千代")]

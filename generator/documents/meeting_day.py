@@ -194,15 +194,19 @@ def _write_in_worker(folder: Path, context: dict) -> tuple[list[tuple[Path, str]
 
 
 def _with_backs(cards: list[dict]) -> list[dict]:
-    """Each card with its back face: 所属 and 氏名 upside down, as a vector picture (EMF)."""
+    """Each card with its back face (所属 and 氏名 upside down, a vector picture) and its name's size."""
     from ..render.engine import InlineImage
-    from ..render.nameplate import upside_down_card
+    from ..render.nameplate import NAME_PT, card_layout, upside_down_card
 
-    # Drawn per card, not shared between cards with the same text: a card costs tens of
-    # microseconds, and the engine stores each picture it places anyway.
-    return [card | {"back": InlineImage(upside_down_card(card["org_line"], card["name"], *CARD_MM), *CARD_MM,
-                                        name="名札", extension="emf")}
-            for card in cards]
+    out = []
+    for card in cards:
+        # Drawn per card, not shared between cards with the same text: a card costs tens of
+        # microseconds, and the engine stores each picture it places anyway.
+        lines = card_layout(card["org_line"], card["name"], *CARD_MM)
+        back = InlineImage(upside_down_card(card["org_line"], card["name"], *CARD_MM, lines=lines), *CARD_MM,
+                           name="名札", extension="emf")
+        out.append(card | {"back": back, "long_name": lines[-1].points < NAME_PT})
+    return out
 
 
 @dataclass

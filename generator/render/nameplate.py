@@ -223,18 +223,19 @@ def _cut(text: str, cuts: list[int]) -> list[str]:
     return [text[a:b].strip() for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
-def upside_down_card(org: str, name: str, width_mm: float, height_mm: float) -> bytes:
-    """The back face of a tent card: an EMF of `card_layout` turned 180° about the card's centre."""
+def upside_down_card(org: str, name: str, width_mm: float, height_mm: float,
+                     lines: list[CardLine] | None = None) -> bytes:
+    """The back face of a tent card: an EMF of `card_layout` (or `lines` made by it) turned 180° about the card's centre."""
     metrics = _metrics()
     width, height = round(width_mm * UNITS_PER_MM), round(height_mm * UNITS_PER_MM)
-    lines = []
-    for line in card_layout(org, name, width_mm, height_mm):
+    turned = []
+    for line in lines if lines is not None else card_layout(org, name, width_mm, height_mm):
         em = line.points * _UNITS_PER_PT
         # Upright, the line starts at (x, baseline) and runs right; turned, that point is at
         # (width - x, height - baseline) and the text runs left with its glyphs upside down.
-        lines.append(TextLine(line.text, width - line.x, height - line.baseline, round(em),
-                              _advances(line.text, em, metrics)))
-    return text_picture(width, height, CARD_FACE, lines, escapement=1800)
+        turned.append(TextLine(line.text, width - line.x, height - line.baseline, round(em),
+                               _advances(line.text, em, metrics)))
+    return text_picture(width, height, CARD_FACE, turned, escapement=1800)
 
 
 def _advances(text: str, em: float, metrics: _Metrics) -> tuple[int, ...]:
