@@ -49,8 +49,12 @@ def test_the_org_keeps_its_typed_lines_and_wraps_a_line_too_wide():
     assert _layout(org, "長い長い長い名前の構成員") == [
         ("社会福祉法人あおば町社会福祉協議会", 28), ("地域福祉課", 28), ("生活支援コーディネーター", 28),
         ("第1層担当", 28), ("長い長い長い", 60), ("名前の構成員", 60)]
+    # Too wide: the 役職 after the last space gets its own line (the sample's 民生委員 会長 once kept
+    # 会 on the first line and 長 alone on the second), then the rest is balanced.
+    assert _layout("中央地区民生委員・児童委員協議会 会長", "吉岡 幸子") == [
+        ("中央地区民生委員・児童委員協議会", 28), ("会長", 28), ("吉岡 幸子", 72)]
     assert _layout("Aoba International Association for Community Care and Welfare Services", "Smith John") == [
-        ("Aoba International Association for", 28), ("Community Care and Welfare", 28), ("Services", 28),
+        ("Aoba International Association", 28), ("for Community Care and Welfare", 28), ("Services", 28),
         ("Smith John", 72)]
 
 

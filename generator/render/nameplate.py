@@ -8,7 +8,8 @@ below hold whatever font the viewer draws the glyphs with:
 - the name is 72 pt, shrinks 2 pt at a time to fit, never below 60 pt, and
   beyond that wraps onto balanced lines (at the space between family and
   given name when that keeps the lines inside the card);
-- 所属 keeps the line breaks typed in the cell and wraps a line too wide;
+- 所属 keeps the line breaks typed in the cell; a line too wide puts its
+  役職 (after the last space) on a line of its own, then balances the rest;
 - everything is centred, and scaled down together should it not fit the card.
 """
 from __future__ import annotations
@@ -111,7 +112,7 @@ def card_layout(org: str, name: str, width_mm: float, height_mm: float) -> list[
     size = NAME_PT
     while size > NAME_MIN_PT and metrics.width(name) * em(size) > room:
         size -= 2
-    blocks = [(line, ORG_PT) for text in org_lines for line in _wrap(text, room / em(ORG_PT), metrics)]
+    blocks = [(line, ORG_PT) for text in org_lines for line in _org_lines(text, room / em(ORG_PT), metrics)]
     blocks += [(line, size) for line in _balanced(name, room / em(size), metrics)]
     gap = 0.35 * em(ORG_PT)
     line_em = metrics.ascent + metrics.descent
@@ -165,19 +166,17 @@ class _Widths:
         return self.prefix[end] - self.prefix[start]
 
 
-def _wrap(text: str, room: float, metrics: _Metrics) -> list[str]:
-    """Greedy wrap to `room` em: at the last space or 禁則-safe break that fits, else wherever it must."""
-    widths = _Widths(text, metrics)
-    lines, start, last = [], 0, None
-    for i in range(1, len(text) + 1):
-        if widths(start, i) > room and i - 1 > start:
-            cut = last if last is not None else i - 1
-            lines.append(text[start:cut].strip())
-            start, last = cut, None
-        if i < len(text) and _can_break(text, i, 1):
-            last = i
-    lines.append(text[start:].strip())
-    return [line for line in lines if line]
+def _org_lines(text: str, room: float, metrics: _Metrics) -> list[str]:
+    """A 所属 line too wide for `room` em: the 役職 after its last space on a line of its own, then balanced lines.
+
+    A greedy wrap left 中央地区民生委員・児童委員協議会 会 / 長 on the sample's cards.
+    """
+    if metrics.width(text) <= room:
+        return [text]
+    head, space, tail = text.rpartition(" ")
+    if space and head:
+        return _balanced(head, room, metrics) + _balanced(tail, room, metrics)
+    return _balanced(text, room, metrics)
 
 
 def _balanced(name: str, room: float, metrics: _Metrics) -> list[str]:
