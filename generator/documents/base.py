@@ -167,9 +167,9 @@ class BatchRun:
         return self._pool
 
     def close(self) -> None:
-        """Stop the worker processes, if any were started."""
+        """Stop the worker processes, if any were started; work not begun is dropped (a failed batch stops sooner)."""
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
 
