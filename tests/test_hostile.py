@@ -620,3 +620,31 @@ def test_the_guard_allows_the_same_bytes_and_forgets_a_deleted_ledger(tmp_path):
             break
     atomic_write(other, b"letter")
     assert other.read_bytes() == b"letter"
+
+
+def test_the_guard_sees_the_ledger_through_a_symlink_or_a_folder_link(tmp_path):
+    from generator.errors import OutputError
+    from generator.render.output import _INPUTS, atomic_write, protect_input
+
+    ledger = tmp_path / "in" / "台帳.xlsx"
+    ledger.parent.mkdir()
+    ledger.write_bytes(b"ledger")
+    protect_input(ledger)
+    try:
+        out = tmp_path / "out"
+        out.mkdir()
+        (out / "letter.docx").symlink_to(ledger)               # another name, the ledger behind it
+        (out / "folder").symlink_to(ledger.parent, target_is_directory=True)
+        for target in (out / "letter.docx", out / "folder" / "台帳.xlsx", ledger):
+            with pytest.raises(OutputError):
+                atomic_write(target, b"other")
+        # Saved anew by Excel while the batch runs: a new inode at the same path is still the ledger.
+        ledger.unlink()
+        ledger.write_bytes(b"ledger 2")
+        with pytest.raises(OutputError):
+            atomic_write(out / "folder" / "台帳.xlsx", b"other")
+        assert ledger.read_bytes() == b"ledger 2"
+        atomic_write(out / "an ordinary letter.docx", b"letter")
+        assert (out / "an ordinary letter.docx").read_bytes() == b"letter"
+    finally:
+        _INPUTS.clear()

@@ -96,12 +96,18 @@ def protect_input(path: str | Path) -> None:
 def _is_input(path: Path) -> bool:
     if not _INPUTS:
         return False
-    resolved = os.path.normcase(str(path.resolve()))
     try:
         info = os.stat(path)
         same = (info.st_dev, info.st_ino)
     except OSError:
         same = None
+    # Resolving every output path (a dozen lstat calls) cost as much as writing a small letter.
+    # Only a path named like an input, a symlink (whose target's name counts) or a file with
+    # an input's inode can be one; anything else is not, without resolving it.
+    if (same not in {(dev, ino) for _, dev, ino in _INPUTS} and not path.is_symlink()
+            and os.path.normcase(path.name) not in {os.path.basename(name) for name, _, _ in _INPUTS}):
+        return False
+    resolved = os.path.normcase(str(path.resolve()))
     for entry in list(_INPUTS):
         name, dev, ino = entry
         if resolved == name:
