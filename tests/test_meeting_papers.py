@@ -104,7 +104,8 @@ def test_honoraria_for_a_held_meeting(ledger_file, tmp_path):
     assert body[-1][7] == "ほかに支払なし 1 名"
     ws = openpyxl.load_workbook(path).active
     assert all(ws.cell(r, 7).data_type == "n" for r in range(header + 2, ws.max_row + 1))
-    assert ["単価（円）", 3000] == rows[3][:2]
+    assert ["単価（円）", None, 3000] == rows[3][:3]
+    assert ["代理出席の謝礼", None, "支払わない"] == rows[4][:3]
 
 
 def test_honoraria_pays_proxies_when_told_and_refuses_a_meeting_without_attendance(ledger_file, tmp_path):

@@ -127,10 +127,10 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     ws = wb.active
     ws.title = "謝礼支払一覧"
     ws.append(["謝礼（報償費）支払一覧"])
-    ws.append(["会議", meeting_title(council, meeting) if council else meeting.meeting_id])
-    ws.append(["開催日", format_date(meeting.date, ledger.info.date_style) if meeting.date else ""])
-    ws.append(["単価（円）", data.rate])
-    ws.append(["代理出席の謝礼", ledger.info.proxy_honorarium])
+    ws.append(["会議", None, meeting_title(council, meeting) if council else meeting.meeting_id])
+    ws.append(["開催日", None, format_date(meeting.date, ledger.info.date_style) if meeting.date else ""])
+    ws.append(["単価（円）", None, data.rate])
+    ws.append(["代理出席の謝礼", None, ledger.info.proxy_honorarium])
     ws.append([])
     headers = ["No", "構成員ID", "氏名", "所属・役職", "出欠", "代理者氏名", "金額（円）", "備考"]
     ws.append(headers)
@@ -151,9 +151,9 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     for cell in ws[total_row]:
         cell.font = Font(bold=True)
     ws["A1"].font = Font(bold=True, size=14)
-    ws["B4"].number_format = YEN
+    ws["C4"].number_format = YEN
     style_cells((ws.cell(row, 7) for row in range(header_row + 1, total_row + 1)), number_format=YEN)
-    for letter, width in zip("ABCDEFGH", (6, 10, 16, 30, 10, 14, 12, 22)):
+    for letter, width in zip("ABCDEFGH", (6, 10, 16, 42, 10, 14, 12, 22)):
         ws.column_dimensions[letter].width = width
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

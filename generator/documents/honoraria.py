@@ -86,10 +86,11 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     book = Book()
     ws = book.sheet("謝礼支払一覧")
     ws.append(["謝礼（報償費）支払一覧"])
-    ws.append(["会議", meeting_title(council, meeting) if council else meeting.meeting_id])
-    ws.append(["開催日", format_date(meeting.date, ledger.info.date_style) if meeting.date else ""])
-    ws.append(["単価（円）", data.rate])
-    ws.append(["代理出席の謝礼", ledger.info.proxy_honorarium])
+    # Labels in A run on over the empty B (A is only as wide as "No"); values start in C.
+    ws.append(["会議", None, meeting_title(council, meeting) if council else meeting.meeting_id])
+    ws.append(["開催日", None, format_date(meeting.date, ledger.info.date_style) if meeting.date else ""])
+    ws.append(["単価（円）", None, data.rate])
+    ws.append(["代理出席の謝礼", None, ledger.info.proxy_honorarium])
     ws.append([])
     headers = ["No", "構成員ID", "氏名", "所属・役職", "出欠", "代理者氏名", "金額（円）", "備考"]
     ws.append(headers)
@@ -105,9 +106,9 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     ws.style(ws.cells(header_row), font=style["bold"], fill=style["header_fill"], alignment=style["center"])
     ws.style(ws.cells(total_row), font=style["bold"])
     ws.style(ws.cells(1, columns=(1,)), font=style["title_font"])
-    ws.style(ws.cells(4, columns=(2,)), number_format=YEN)
+    ws.style(ws.cells(4, columns=(3,)), number_format=YEN)
     ws.style(ws.cells(header_row + 1, total_row, columns=(7,)), number_format=YEN)
-    ws.widths = dict(enumerate((6, 10, 16, 30, 10, 14, 12, 22), start=1))
+    ws.widths = dict(enumerate((6, 10, 16, 42, 10, 14, 12, 22), start=1))
     ws.landscape_a4_fit_width = True
     ws.print_titles = f"{header_row}:{header_row}"
     return xlsx_bytes(book)
