@@ -552,3 +552,46 @@ def test_nothing_parses_a_package_before_its_checks(tmp_path, monkeypatch):
     with pytest.raises(LedgerError) as info:
         read_ledger(path)
     assert info.value.message.startswith(f"{path} は展開すると大きすぎるため読みません")
+
+
+# --- found by review: error cells and whole numbers the regex pass must not lose -------------
+
+@pytest.mark.parametrize("cell", [
+    b"<c r='G3' t='e'><v>#N/A</v></c>",                 # single quotes: well-formed XML
+    b'<c r="g3" t="e"><v>#N/A</v></c>',                 # a lowercase reference
+    b'<c r = "G3" t = "e"><v>#N/A</v></c>',             # spaces around '='
+    b'<c t="e"><v>#N/A</v></c>',                        # no reference: placed after F3
+])
+def test_an_error_cell_written_any_way_is_its_text_not_an_empty_cell(tmp_path, cell):
+    # Read as empty, #N/A in 住所1 would silently vanish from the label instead of being shown.
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    part = sheet_part(path, "構成員")
+    odd = edit_parts(path, tmp_path / "err.xlsx", lambda name, data: re.sub(
+        rb'<c r="G3" t="inlineStr"><is><t>[^<]*</t></is></c>', cell, data) if name == part else data)
+    with zipfile.ZipFile(odd) as archive:
+        assert cell in archive.read(part)
+    ledger, _ = assert_same(odd)
+    assert ledger.members[1].address1 == "#N/A"
+
+
+def test_a_whole_number_past_2_to_the_53_keeps_every_digit(tmp_path):
+    # Excel and openpyxl write such numbers rounded, but a writer that prints integers exactly
+    # gives <v>9007199254740993</v>, which openpyxl reads as that int. calamine holds it as a
+    # float, which would turn it into ...992 in a letter. With an exponent it is a float for both.
+    s = minimal()
+    for row, marker in ((2, "BIG1"), (3, "BIG2"), (4, "BIG3"), (5, "BIG4")):
+        set_cell(s, "構成員", "住所1", row, marker)
+    path = write_workbook(tmp_path / "l.xlsx", s)
+    part = sheet_part(path, "構成員")
+    numbers = {b"BIG1": b"9007199254740993", b"BIG2": b"12345678901234567890",
+               b"BIG3": b"-9007199254740993", b"BIG4": b"1.2345678901234567E+19"}
+
+    def exact(name, data):
+        if name != part:
+            return data
+        return re.sub(rb'<c r="(G\d+)" t="inlineStr"><is><t>(BIG\d)</t></is></c>',
+                      lambda m: b'<c r="' + m.group(1) + b'"><v>' + numbers[m.group(2)] + b"</v></c>", data)
+
+    ledger, _ = assert_same(edit_parts(path, tmp_path / "exact.xlsx", exact))
+    assert [m.address1 for m in ledger.members[1:5]] == [
+        "9007199254740993", "12345678901234567890", "-9007199254740993", "12345678901234567168"]

@@ -72,6 +72,8 @@ _MERGE = re.compile(rb'<mergeCell[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _ERROR_TYPE = re.compile(rb'\bt\s*=\s*["\']e["\']')
+# An error cell's reference written any way XML allows (calamine reads them all).
+_ANY_REF = re.compile(rb'(?:^|[\s"\'])r\s*=\s*["\']([A-Za-z]+)(\d+)["\']')
 _VALUE = re.compile(rb'<v>(.*?)</v>', re.S)
 
 
@@ -90,6 +92,7 @@ class SheetScan:
     merged: Merges
     formula_without_value: set[tuple[int, int]]
     errors: dict[tuple[int, int], str]           # (row, col) -> '#N/A'; calamine shows them as empty
+    unplaced_error: bool = False                 # an error cell with no reference to put it back at
 
 
 def scan_sheet_xml(xml: bytes) -> SheetScan:
@@ -110,6 +113,7 @@ def scan_sheet_xml(xml: bytes) -> SheetScan:
             merged.tops.add((top, left))
     missing: set[tuple[int, int]] = set()
     errors: dict[tuple[int, int], str] = {}
+    unplaced = False
     has_errors = (b'"e"' in xml or b"'e'" in xml) and _ERROR_TYPE.search(xml) is not None
     if b"<f" in xml or has_errors:
         for attrs, body in _CELL.findall(xml):
@@ -118,11 +122,13 @@ def scan_sheet_xml(xml: bytes) -> SheetScan:
                 if ref:
                     missing.add((int(ref.group(2)), col_index(ref.group(1))))
             elif has_errors and _ERROR_TYPE.search(attrs):
-                ref, value = _REF.search(attrs), _VALUE.search(body or b"")
+                ref, value = _ANY_REF.search(attrs), _VALUE.search(body or b"")
                 if ref and value:
                     errors[(int(ref.group(2)), col_index(ref.group(1)))] = value.group(1).decode(
                         "utf-8", "replace")
-    return SheetScan(merged, missing, errors)
+                elif value:
+                    unplaced = True
+    return SheetScan(merged, missing, errors, unplaced)
 
 
 # Where calamine puts a cell: its r attribute (any case, either quote, spaces
@@ -189,7 +195,7 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 # --- calamine's values as openpyxl shows them ----------------------------------------
 
 _SAFE_INT = 2 ** 53
-_NOT_FINITE = object()
+_NEEDS_TEXT = object()      # a number only the cell's own text gives exactly
 
 
 def _as_openpyxl(value):
@@ -197,10 +203,10 @@ def _as_openpyxl(value):
     cls = value.__class__
     if cls is float:
         if value.is_integer():
-            # openpyxl makes <v>3</v> an int. Whole floats past 2**53 stay floats:
-            # Excel writes those with an exponent, which openpyxl reads as float.
-            return int(value) if -_SAFE_INT < value < _SAFE_INT else value
-        return value if math.isfinite(value) else _NOT_FINITE
+            # openpyxl makes <v>3</v> an int. Past 2**53 a float has lost digits that
+            # <v>9007199254740993</v> holds and openpyxl keeps: the text decides.
+            return int(value) if -_SAFE_INT < value < _SAFE_INT else _NEEDS_TEXT
+        return value if math.isfinite(value) else _NEEDS_TEXT
     if cls is dt.date:
         return dt.datetime(value.year, value.month, value.day)
     return value
@@ -216,16 +222,17 @@ def cast_number_text(text: str):
         return text
 
 
-def _raw_number(xml: bytes, row: int, col: int):
+def _raw_number(xml: bytes, row: int, col: int, fallback):
     letters = ""
     n = col
     while n:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     match = re.search(rb'<c\b[^>]*\br\s*=\s*["\']' + f"{letters}{row}".encode() + rb'["\'][^>]*>(.*?)</c>',
-                      xml, re.S)
+                      xml, re.S | re.I)
     value = _VALUE.search(match.group(1)) if match else None
-    return cast_number_text(value.group(1).decode("utf-8", "replace")) if value else None
+    # A cell without a reference cannot be found again: calamine's float is the closest.
+    return cast_number_text(value.group(1).decode("utf-8", "replace")) if value else fallback
 
 
 def openpyxl_rows(grid: list[list], part_xml: Callable[[], bytes], errors: dict[tuple[int, int], str]):
@@ -241,11 +248,14 @@ def openpyxl_rows(grid: list[list], part_xml: Callable[[], bytes], errors: dict[
     for index, row in enumerate(grid):
         grid[index] = None
         number = index + 1
-        row = [None if v == "" else v if v.__class__ is str else convert(v) for v in row]
-        if _NOT_FINITE in row:
-            # 1e999 or 5,000 digits: calamine says inf; openpyxl keeps what it cannot cast as text.
+        values = [None if v == "" else v if v.__class__ is str else convert(v) for v in row]
+        if _NEEDS_TEXT in values:
+            # 1e999 or 5,000 digits: calamine says inf; openpyxl keeps what it cannot cast as
+            # text. Past 2**53: openpyxl keeps every digit of an int.
             xml = part_xml()
-            row = [_raw_number(xml, number, col) if v is _NOT_FINITE else v for col, v in enumerate(row, 1)]
+            values = [_raw_number(xml, number, col, row[col - 1]) if v is _NEEDS_TEXT else v
+                      for col, v in enumerate(values, 1)]
+        row = values
         for col, text in by_row.get(number, ()):
             if col <= len(row):
                 row[col - 1] = text
@@ -309,6 +319,10 @@ class CalamineBook:
         if xml is None or not self.safe or dense_extent(xml) > CALAMINE_CELL_LIMIT:
             return self._openpyxl().sheet(title)
         scan = scan_sheet_xml(xml)
+        if scan.unplaced_error:
+            # calamine shows an error cell as empty, and this one cannot be put back by
+            # reference: openpyxl places it by counting, as it always has.
+            return self._openpyxl().sheet(title)
         try:
             grid = self.wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
         except BaseException as exc:  # pyo3 panics derive from BaseException
