@@ -595,3 +595,28 @@ def test_a_whole_number_past_2_to_the_53_keeps_every_digit(tmp_path):
     ledger, _ = assert_same(edit_parts(path, tmp_path / "exact.xlsx", exact))
     assert [m.address1 for m in ledger.members[1:5]] == [
         "9007199254740993", "12345678901234567890", "-9007199254740993", "12345678901234567168"]
+
+
+@pytest.mark.parametrize("first,far", [
+    (b'<c r="A0000001"', b'<c r="XFD999999"'),            # a padded reference hid the far cell
+    (b"<c", b"<c" + b"><v>1</v></c><c" * 30),            # a padded row number hid a long row
+], ids=["padded reference", "padded row number"])
+def test_leading_zeros_in_a_reference_do_not_hide_a_far_row_from_the_size_limit(tmp_path, first, far):
+    # calamine reads r="A0000001" as A1; counting digits, 7 of them made row 1 look like the
+    # longest row number, so a cell at row 999,999 passed the limit and calamine aborted the
+    # process asking for gigabytes.
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    part = sheet_part(path, "構成員")
+    rows = (b'<row r="0000001">' + first + b' t="inlineStr"><is><t>x</t></is></c></row>'
+            b'<row r="999999">' + far + b' t="inlineStr"><is><t>y</t></is></c></row>')
+
+    def pad(name, data):
+        if name != part:
+            return data
+        return data.replace(b"</sheetData>", rows + b"</sheetData>")
+
+    odd = edit_parts(path, tmp_path / "padded.xlsx", pad)
+    with zipfile.ZipFile(odd) as archive:
+        assert engines.dense_extent(archive.read(part)) > engines.CALAMINE_CELL_LIMIT
+    result = _in_bounded_memory(odd)
+    assert result.returncode == 0, result.stderr[-2000:]

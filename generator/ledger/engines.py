@@ -135,7 +135,8 @@ def scan_sheet_xml(xml: bytes) -> SheetScan:
 # around '=', even with no space after the previous attribute's quote), else
 # the next column of its row; a row without r follows the previous one. The
 # extent below must bound that for hostile parts too.
-_POSITION = re.compile(rb'[\s"\']r\s*=\s*["\']([A-Za-z]*)(\d+)')
+# Leading zeros are skipped: r="A0000001" must not hide a longer row number elsewhere.
+_POSITION = re.compile(rb'[\s"\']r\s*=\s*["\']([A-Za-z]*)0*(\d+)')
 _ROW_ELEMENT = re.compile(rb'<row[\s/>]')
 _CELL_ELEMENT = re.compile(rb'<c[\s/>]')
 _PREFIXED_ROW = re.compile(rb'<[A-Za-z_][\w.-]*:row[\s/>]')
