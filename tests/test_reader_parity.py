@@ -620,3 +620,28 @@ def test_leading_zeros_in_a_reference_do_not_hide_a_far_row_from_the_size_limit(
         assert engines.dense_extent(archive.read(part)) > engines.CALAMINE_CELL_LIMIT
     result = _in_bounded_memory(odd)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_merges_down_to_the_last_row_of_the_sheet_cost_only_the_rows_that_exist(tmp_path):
+    # A few bytes of <mergeCell ref="K1:K1048576"/> per column made the reader list a million
+    # rows per merge (800 MB for eight, both engines); only rows the sheet has can be filled.
+    s = minimal()
+    set_cell(s, "構成員", "協議体ID", 3, None)
+    path = write_workbook(tmp_path / "l.xlsx", s)
+    part = sheet_part(path, "構成員")
+    whole = b"".join(b'<mergeCell ref="%s1:%s1048576"/>' % (c, c) for c in (b"K", b"L", b"M", b"N") * 8)
+
+    def merge(name, data, extra=b""):
+        return data.replace(b"</sheetData>", b'</sheetData><mergeCells><mergeCell ref="B2:B3"/>'
+                            + extra + b"</mergeCells>") if name == part else data
+
+    plain = edit_parts(path, tmp_path / "plain.xlsx", merge)
+    odd = edit_parts(path, tmp_path / "merged.xlsx", lambda name, data: merge(name, data, whole))
+    with zipfile.ZipFile(odd) as archive:
+        scan = engines.scan_sheet_xml(archive.read(part))
+    assert max(scan.merged.below) < 30
+    assert scan.merged.below[3][:5] == [(2, 2), (11, 1), (12, 1), (13, 1), (14, 1)]
+    ledger, findings = assert_same(odd)
+    assert ledger.members[1].council_id == "C0"        # B3 takes B2's 協議体ID
+    assert (repr(ledger), findings) == (repr(read_ledger(plain)[0]).replace("plain.xlsx", "merged.xlsx"),
+                                        read_ledger(plain)[1])

@@ -103,13 +103,24 @@ def scan_sheet_xml(xml: bytes) -> SheetScan:
     """
     merged = Merges()
     if b"<mergeCell " in xml:
+        last_row = None
+        seen: set[tuple[int, int]] = set()
         for c1, r1, _c2, r2 in _MERGE.findall(xml):
-            top, left = int(r1), col_index(c1)
-            for row in range(top + 1, int(r2) + 1):
+            top, left, bottom = int(r1), col_index(c1), int(r2)
+            if bottom - top > _LONG_MERGE:
+                # "A1:A1048576" is a few bytes; listing a million rows per merge is not.
+                # No engine yields a row past the part's last row, so none is filled.
+                if last_row is None:
+                    last_row = last_row_bound(xml)
+                bottom = min(bottom, last_row)
+            for row in range(top + 1, bottom + 1):
                 # Only the first column of a merge is filled down: a member's
                 # 協議体ID merged over rows belongs to each row, but 住所1 merged
-                # across into 住所2 must not be written twice.
-                merged.below.setdefault(row, []).append((left, top))
+                # across into 住所2 must not be written twice. Of overlapping
+                # merges the first listed fills a cell, so one entry is enough.
+                if (row, left) not in seen:
+                    seen.add((row, left))
+                    merged.below.setdefault(row, []).append((left, top))
             merged.tops.add((top, left))
     missing: set[tuple[int, int]] = set()
     errors: dict[tuple[int, int], str] = {}
@@ -141,6 +152,20 @@ _ROW_ELEMENT = re.compile(rb'<row[\s/>]')
 _CELL_ELEMENT = re.compile(rb'<c[\s/>]')
 _PREFIXED_ROW = re.compile(rb'<[A-Za-z_][\w.-]*:row[\s/>]')
 _PREFIXED_CELL = re.compile(rb'<[A-Za-z_][\w.-]*:c[\s/>]')
+
+
+_LONG_MERGE = 1000        # rows; a merge this long is worth bounding by the part's rows
+
+
+def last_row_bound(xml: bytes) -> int:
+    """An upper bound of the row numbers either engine yields for this sheet part."""
+    numbers = [n for _, n in _POSITION.findall(xml)]
+    rows = len(_ROW_ELEMENT.findall(xml)) + len(_PREFIXED_ROW.findall(xml))
+    if not numbers:
+        return rows
+    digits = max(map(len, numbers))
+    # A row without r follows the previous one: at most one more per row element.
+    return max(int(n) for n in numbers if len(n) == digits) + rows
 
 
 def dense_extent(xml: bytes) -> float:
