@@ -149,6 +149,24 @@ def test_a_control_character_is_refused_as_openpyxl_refuses_it():
         openpyxl.Workbook().active.append(["a\x01b"])
 
 
+@pytest.mark.parametrize("text", ["\ud83d", "a\ude00b", "\ufffe"])
+def test_text_no_xml_can_hold_is_refused_as_openpyxl_refuses_it(text):
+    # A lone surrogate became "&#55357;", a character reference XML forbids: a file Excel
+    # calls damaged, where openpyxl raised.
+    with pytest.raises(ValueError):
+        xlsx_bytes(_one_cell_book(text))
+    wb = openpyxl.Workbook()
+    wb.active.append([text])
+    with pytest.raises(ValueError):
+        workbook_bytes(wb)
+
+
+def _one_cell_book(text: str) -> Book:
+    book = Book()
+    book.sheet("s").append([text])
+    return book
+
+
 def _all_files(path, year: int, as_of: dt.date):
     ledger, report = load_and_check(path, year, as_of=as_of)
     pairs = []

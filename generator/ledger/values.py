@@ -50,8 +50,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean_text(text: str) -> str:
     """A cell's text with `_xHHHH_` escapes decoded and control characters (not tab or line breaks) removed."""
     if "_x" in text:
-        text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = _OOXML_ESCAPE.sub(_decode_escape, text)
     return remove_controls(text)
+
+
+def _decode_escape(match: re.Match) -> str:
+    # Half of a surrogate pair is no character a file can hold: kept as typed, as calamine keeps it.
+    code = int(match.group(1), 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def remove_controls(text: str) -> str:

@@ -18,6 +18,7 @@ would read as a formula is quote-prefixed text, never a formula.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -76,9 +77,14 @@ def _text(value: str) -> str:
         value = value.replace("\r", "&#13;")
     if value.isascii():
         return value
-    if "\ufffe" in value or "\uffff" in value:
+    if _NOT_XML.search(value):
+        # lxml refuses these; a character reference to one would make a file Excel calls damaged.
         raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
     return value.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+# Characters XML cannot hold even as a reference: lone surrogates and U+FFFE, U+FFFF.
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def _attr(value: str) -> str:
