@@ -646,3 +646,22 @@ def test_merges_down_to_the_last_row_of_the_sheet_cost_only_the_rows_that_exist(
     assert ledger.members[1].council_id == "C0"        # B3 takes B2's 協議体ID
     assert (repr(ledger), findings) == (repr(read_ledger(plain)[0]).replace("plain.xlsx", "merged.xlsx"),
                                         read_ledger(plain)[1])
+
+
+def test_of_two_sheets_with_one_name_the_merges_are_those_of_the_sheet_read(tmp_path):
+    # Both engines read the first sheet named 構成員; the merges were taken from the last one's part.
+    s = minimal()
+    s["控え"] = [row[:] for row in s["構成員"]]
+    s["控え"][2][1] = s["控え"][3][1] = None
+    path = write_workbook(tmp_path / "l.xlsx", s, lambda wb: wb["控え"].merge_cells("B2:B4"))
+
+    def first_is_copy(name, data):
+        if name != "xl/workbook.xml":
+            return data
+        copy = re.search('<sheet [^>]*name="控え"[^>]*/>'.encode(), data).group(0)
+        data = data.replace(copy, b"")
+        return data.replace(b"<sheets>", b"<sheets>" + copy.replace('"控え"'.encode(), '"構成員"'.encode()))
+
+    ledger, findings = assert_same(edit_parts(path, tmp_path / "twice.xlsx", first_is_copy))
+    assert [m.council_id for m in ledger.members[:4]] == ["C0", "C0", "C0", "C0"]
+    assert findings == []

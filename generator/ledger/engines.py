@@ -214,7 +214,8 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         if sheet.tag.endswith("}sheet"):
             rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
             if rid in targets and sheet.get("name") is not None:
-                parts[sheet.get("name")] = targets[rid]
+                # The first of two sheets with one name is the one both engines read.
+                parts.setdefault(sheet.get("name"), targets[rid])
     return parts
 
 
