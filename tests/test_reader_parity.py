@@ -665,3 +665,22 @@ def test_of_two_sheets_with_one_name_the_merges_are_those_of_the_sheet_read(tmp_
     ledger, findings = assert_same(edit_parts(path, tmp_path / "twice.xlsx", first_is_copy))
     assert [m.council_id for m in ledger.members[:4]] == ["C0", "C0", "C0", "C0"]
     assert findings == []
+
+
+@pytest.mark.parametrize("target", [b"worksheets\\\\sheet5.xml", b"/xl/worksheets/SHEET5.XML", b"http://example.jp/s.xml"])
+def test_a_sheet_whose_part_is_not_in_the_package_is_missing_as_before(tmp_path, target):
+    # openpyxl does not list such a sheet, so the reader said which sheet is missing; the calamine
+    # path listed it, fell back to openpyxl for it, and called the whole file broken.
+    from generator.errors import LedgerError
+
+    path = write_workbook(tmp_path / "l.xlsx", minimal())
+    part = sheet_part(path, "構成員")
+    odd = edit_parts(path, tmp_path / "lost.xlsx", lambda name, data: re.sub(
+        rb'Target="[^"]*' + part.rsplit("/", 1)[1].encode() + rb'"', b'Target="' + target + b'"', data)
+        if name == "xl/_rels/workbook.xml.rels" else data)
+    codes = []
+    for engine in engines.ENGINES:
+        with pytest.raises(LedgerError) as caught:
+            read_ledger(odd, engine=engine)
+        codes.append((caught.value.code, "構成員" in str(caught.value)))
+    assert codes == [("sheet-missing", True), ("sheet-missing", True)]

@@ -329,6 +329,11 @@ class CalamineBook:
         self.titles = [m.name for m in self.wb.sheets_metadata if m.typ in (kinds.WorkSheet, kinds.ChartSheet)]
         self.worksheets = {m.name for m in self.wb.sheets_metadata if m.typ == kinds.WorkSheet}
         self.parts = {t: p for t, p in sheet_parts(self.archive).items() if t in self.worksheets}
+        if self.parts:
+            # openpyxl does not list a worksheet whose part is not in the package, so the
+            # reader names it as a missing sheet; listed here, it made the file "broken".
+            self.titles = [t for t in self.titles if t not in self.worksheets
+                           or self.parts.get(t) in self.archive.NameToInfo]
         self.fallback: OpenpyxlBook | None = None
         # A part calamine might read as a sheet that this reader did not map to one
         # (a hostile rels target) must not be too large either, or nothing is safe.
