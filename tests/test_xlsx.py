@@ -205,3 +205,17 @@ def test_a_hostile_ledger_gives_the_bytes_it_gave_before(ledger_file):
     assert len(pairs) >= 4
     for new, old in pairs:
         assert_same(new, old)
+
+
+@pytest.mark.parametrize("text", ["_x0041_", "a_x0007_b", "_x005F_x0041_", "_xD83D_ 社協", "__x00e9__"])
+def test_text_that_looks_like_an_xml_escape_reads_back_as_typed(text):
+    # Excel (and LibreOffice for control characters) decode _xHHHH_ in cell text: written as is,
+    # "a_x0007_b" opened as a bell character. Excel writes the "_" of such text as _x005F_.
+    data = xlsx_bytes(_one_cell_book(text))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode("ascii")
+    escaped = text.replace("_x", "_x005F_x").encode("ascii", "xmlcharrefreplace").decode("ascii")
+    assert "<t>" + escaped + "</t>" in xml
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    from generator.ledger.values import clean_text
+    assert clean_text(ws["A1"].value) == text

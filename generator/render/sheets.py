@@ -13,7 +13,9 @@ What comes out is byte for byte what `openpyxl` + `output.workbook_bytes`
 made before (tests/test_xlsx.py compares them on hostile values), including
 its rules: text is truncated at 32,767 characters, a control character is
 refused, a date gets openpyxl's automatic number format, and text that Excel
-would read as a formula is quote-prefixed text, never a formula.
+would read as a formula is quote-prefixed text, never a formula. One rule is
+Excel's, not openpyxl's: text that looks like an `_xHHHH_` escape has its "_"
+written as `_x005F_`, so Excel shows it as typed.
 """
 from __future__ import annotations
 
@@ -82,6 +84,8 @@ def _text(value: str) -> str:
         raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
     return value.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
+
+_LOOKS_ESCAPED = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 # Characters XML cannot hold even as a reference: lone surrogates and U+FFFE, U+FFFF.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
@@ -310,6 +314,10 @@ def _cell_tail(value, style: tuple, xf_ids: dict[tuple, int], op: SimpleNamespac
     if cls is str:
         if value in op.ERROR_CODES:
             return f'{styled} t="e"><v>{_text(value)}</v></c>'
+        if "_x" in value:
+            # Excel decodes _xHHHH_ in cell text ("a_x0007_b" would open as a bell): its "_" is
+            # written _x005F_, as Excel writes it. openpyxl wrote such text as is.
+            value = _LOOKS_ESCAPED.sub("_x005F_", value)
         if value == "":
             return f'{styled} t="inlineStr"></c>'
         if value != value.strip():
