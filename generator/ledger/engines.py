@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 from xml.etree import ElementTree
 
+from .. import safezip
 from .values import clean_text, remove_controls
 
 # The cells (rows x columns, counted from A1) calamine may hold for one sheet.
@@ -323,6 +324,9 @@ class CalamineBook:
 
         self.data = data
         self.archive = zipfile.ZipFile(io.BytesIO(data))
+        if _declares_too_many_strings(self.archive):
+            self.archive.close()
+            raise NotForCalamine("shared strings")
         self.wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         kinds = python_calamine.SheetTypeEnum
         # The sheets openpyxl lists: worksheets and chartsheets (no dialog or macro sheets).
@@ -378,6 +382,53 @@ class CalamineBook:
         self.archive.close()
         if self.fallback is not None:
             self.fallback.close()
+
+
+class NotForCalamine(Exception):
+    """A workbook calamine must not be given; openpyxl reads it."""
+
+
+def _declares_too_many_strings(archive: zipfile.ZipFile) -> bool:
+    """True when a shared-strings part declares more strings than a ledger can hold.
+
+    calamine reserves room for the declared count before reading one string:
+    uniqueCount="4000000000" in a file of a few kilobytes aborts the process.
+    openpyxl ignores the count.
+    """
+    for name in archive.namelist():
+        if name.endswith(".xml"):
+            root = _root_tag(archive, name)
+            if _SST.match(root):
+                counts = _COUNTS.findall(root)
+                if any(len(n) > 7 or int(n) > safezip.LEDGER.shared_strings for n in counts):
+                    return True
+    return False
+
+
+_SST = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s/>]")
+_COUNTS = re.compile(rb'[\s"\'](?:uniqueCount|count)\s*=\s*["\']\s*0*(\d+)')
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+_START_TAG = re.compile(rb"<[^>]*>", re.S)
+
+
+def _root_tag(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The start tag of a part's root element, after its declaration, comments and whitespace."""
+    with archive.open(name) as stream:
+        head, position = b"", 0
+        while True:
+            chunk = stream.read(65536)
+            head += chunk
+            while True:
+                item = _PROLOG_ITEM.match(head, position)
+                if not item:
+                    break
+                position = item.end()
+            rest = head[position:position + 4]
+            # An unfinished comment or declaration may hold a '>': read on before taking a tag.
+            unfinished = len(rest) < 4 or rest.startswith((b"<!--", b"<?"))
+            tag = None if unfinished else _START_TAG.match(head, position)
+            if tag or not chunk:
+                return tag.group(0) if tag else b""
 
 
 def _may_be_sheet(archive: zipfile.ZipFile, name: str) -> bool:
