@@ -395,18 +395,20 @@ def _declares_too_many_strings(archive: zipfile.ZipFile) -> bool:
     uniqueCount="4000000000" in a file of a few kilobytes aborts the process.
     openpyxl ignores the count.
     """
-    for name in archive.namelist():
-        if name.endswith(".xml"):
-            root = _root_tag(archive, name)
+    # Every part: calamine finds xl/sharedStrings.xml ignoring case and reading '\\' as '/'.
+    for info in archive.infolist():
+        if not info.is_dir():
+            root = _root_tag(archive, info.filename)
             if _SST.match(root):
-                counts = _COUNTS.findall(root)
-                if any(len(n) > 7 or int(n) > safezip.LEDGER.shared_strings for n in counts):
-                    return True
+                for value in (b"".join(pair) for pair in _COUNTS.findall(root)):
+                    if any(len(n.lstrip(b"0")) > 7 or int(n) > safezip.LEDGER.shared_strings
+                           for n in re.findall(rb"\d+", value)):
+                        return True
     return False
 
 
 _SST = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s/>]")
-_COUNTS = re.compile(rb'[\s"\'](?:uniqueCount|count)\s*=\s*["\']\s*0*(\d+)')
+_COUNTS = re.compile(rb'[\s"\'](?:uniqueCount|count)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 _START_TAG = re.compile(rb"<[^>]*>", re.S)
 
@@ -424,6 +426,8 @@ def _root_tag(archive: zipfile.ZipFile, name: str) -> bytes:
                     break
                 position = item.end()
             rest = head[position:position + 4]
+            if rest and not rest.startswith(b"<"):
+                return b""      # not XML (an image): nothing more to read
             # An unfinished comment or declaration may hold a '>': read on before taking a tag.
             unfinished = len(rest) < 4 or rest.startswith((b"<!--", b"<?"))
             tag = None if unfinished else _START_TAG.match(head, position)
