@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -103,6 +105,15 @@ def add_column(sheets: dict, sheet: str, header: str, values: list | None = None
     rows[0].append(header)
     for i, row in enumerate(rows[1:]):
         row.append(values[i] if values else None)
+
+
+def zip_of(parts: dict[str, str]) -> bytes:
+    """A zip package holding `parts` (name -> text): a stand-in .docx for the name-leak checks."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for name, text in parts.items():
+            package.writestr(name, text)
+    return out.getvalue()
 
 
 @pytest.fixture

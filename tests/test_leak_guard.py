@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
-import zipfile
 
 import leak_reference as before
-from conftest import SAMPLE
+from conftest import SAMPLE, zip_of
 
 from generator.documents import public_minutes
 from generator.documents.base import load_template
@@ -48,14 +46,6 @@ def hostile_texts(count: int, seed: int = 13) -> list[str]:
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(count)]
 
 
-def docx(parts: dict[str, str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as package:
-        for name, text in parts.items():
-            package.writestr(name, text)
-    return out.getvalue()
-
-
 def test_a_finder_finds_every_name_a_search_for_each_finds():
     names = NAMES + [n.replace(" ", "") for n in NAMES] + ["x" * 40, "山" * 30]
     finder = NameFinder(names)
@@ -77,14 +67,14 @@ def test_the_guard_finds_and_replaces_what_it_did_on_hostile_names():
         assert sum(a != b for a, b in zip(new(texts), texts)) > 200       # most lines had a name to replace
         for i in range(0, len(texts), 10):
             body = "".join(f"<w:t>{t}</w:t>" for t in texts[i:i + 10])
-            data = docx({"word/document.xml": body, "docProps/core.xml": f"<dc:title>{texts[i]}</dc:title>",
+            data = zip_of({"word/document.xml": body, "docProps/core.xml": f"<dc:title>{texts[i]}</dc:title>",
                          "word/media/x.png": "山田 太郎"})
             expected = before.leaked_names(data, table)
             assert len(expected) > 3
             assert PrivateNames(ledger).leaked(data, meeting) == expected
             assert public_minutes.leaked_names(data, table) == expected
     # Found at all: the cases above are not all empty.
-    assert before.leaked_names(docx({"word/document.xml": "<w:t>山田さん</w:t>"}), table) == ["山田", "山田さん"]
+    assert before.leaked_names(zip_of({"word/document.xml": "<w:t>山田さん</w:t>"}), table) == ["山田", "山田さん"]
 
 
 def test_the_guard_finds_what_it_did_on_the_sample():

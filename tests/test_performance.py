@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import io
-import zipfile
 
+from conftest import zip_of
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -119,24 +119,16 @@ def test_styling_a_range_once_saves_the_same_bytes_as_openpyxl_styling_each_cell
     assert ws["C7"].number_format == "yyyy/m/d" and ws["A1"].font.bold
 
 
-def _docx(parts: dict[str, str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, text in parts.items():
-            z.writestr(name, text)
-    return out.getvalue()
-
-
 def test_leaked_names_finds_what_a_search_for_each_name_finds():
     from generator.documents.public_minutes import leaked_names
 
     table = {"山田": "委員", "山田 太郎": "委員", "田 太": "x", "太郎": "y", "佐藤": "z", "藤": "w", "a.b": "v",
              "花子": "u"}
-    data = _docx({"word/document.xml": "<w:t>山田 太郎</w:t><w:t>佐</w:t><w:t>藤</w:t><w:t>axb</w:t>",
+    data = zip_of({"word/document.xml": "<w:t>山田 太郎</w:t><w:t>佐</w:t><w:t>藤</w:t><w:t>axb</w:t>",
                   "docProps/core.xml": "<dc:creator>花子</dc:creator>", "word/media/x.png": "花子"})
     # 佐藤 is split over two runs: found in the text without tags. a.b is a name, not a pattern.
     assert leaked_names(data, table) == sorted(["山田", "山田 太郎", "田 太", "太郎", "佐藤", "藤", "花子"])
-    assert leaked_names(_docx({"word/document.xml": "<w:t>無関係</w:t>"}), table) == []
+    assert leaked_names(zip_of({"word/document.xml": "<w:t>無関係</w:t>"}), table) == []
 
 
 def test_the_manifest_lists_each_file_as_saved_without_reading_the_batch_back(tmp_path, monkeypatch):
