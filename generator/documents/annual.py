@@ -520,10 +520,8 @@ def summary_workbook(data: AnnualData) -> bytes:
         for index, fmt in formats.items():
             if last >= 2:
                 ws.style(ws.cells(2, last, columns=(index + 1,)), number_format=fmt)
-        if last >= 2:
-            ws.style([cell for cell in ws.cells(2, last) if isinstance(cell[0], dt.date)], number_format="yyyy/m/d")
-        for column in range(1, ws.max_column + 1):
-            width = max(len(str(value or "")) for value in ws.column_values(column))
+        ws.style(ws.date_cells(min_row=2), number_format="yyyy/m/d")
+        for column, width in enumerate(ws.text_lengths(), start=1):
             ws.widths[column] = min(60, max(8, width * 1.8 + 2))
         ws.freeze_row = 2
     return xlsx_bytes(book)

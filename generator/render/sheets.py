@@ -25,6 +25,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import zip_longest
 from types import SimpleNamespace
 
 from .output import FIXED_ZIP_TIME, fix_core_times
@@ -37,6 +38,9 @@ FORMULA_START = ("=", "+", "-", "@")
 _SLOT = {"font": 0, "fill": 1, "border": 2, "number_format": 3, "alignment": 5}
 _QUOTE = 7
 _PLAIN = (0,) * 9
+# Values append can take as they are (once their text is checked), and those that get no date format.
+_UNTIMED_CLASSES = frozenset({str, int, float, bool, type(None)})
+_QUICK_CLASSES = _UNTIMED_CLASSES | {dt.date}
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -150,6 +154,8 @@ class Sheet:
     landscape_a4_fit_width: bool = False
     margins: tuple[float, float, float, float] = (0.75, 0.75, 1, 1)    # left, right, top, bottom
     validations: list[tuple[str, str, str, str]] = field(default_factory=list)
+    _dates: list[tuple[int, list]] = field(default_factory=list, repr=False)    # (row number, cell) per date
+    _time_styles: dict[type, tuple] = field(default_factory=dict, repr=False)
 
     @property
     def max_row(self) -> int:
@@ -164,20 +170,41 @@ class Sheet:
 
     def append(self, values) -> None:
         """A row after the last one (openpyxl's ws.append), dates given openpyxl's automatic format."""
-        cells = []
-        illegal = _openpyxl().ILLEGAL_CHARACTERS_RE.search
-        for value in values:
-            cls = value.__class__
-            if cls is str and len(value) <= 32767 and not illegal(value):
-                cells.append([value, _PLAIN])       # the usual text: nothing for _checked to change
-            elif cls is str or (cls is not int and isinstance(value, str)):
-                cells.append([_checked(value), _PLAIN])
-            elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
-                fmt = _openpyxl().get_time_format(type(value))
-                cells.append([value, _with(_PLAIN, ((3, self.styles.register("number_format", fmt)),))])
-            else:
-                cells.append([value, _PLAIN])
+        values = list(values)
+        classes = {value.__class__ for value in values}
+        text = "".join([value for value in values if value.__class__ is str])
+        if classes <= _QUICK_CLASSES and len(text) <= 32767 and not _openpyxl().ILLEGAL_CHARACTERS_RE.search(text):
+            # The usual row: its text looked at once, not cell by cell. A control character or
+            # too long a text in any cell is one in the joined text.
+            cells = [[value, _PLAIN] for value in values]
+        else:
+            cells = [[_checked(value) if isinstance(value, str) else value, _PLAIN] for value in values]
+        if not classes <= _UNTIMED_CLASSES:
+            number = len(self.rows) + 1
+            for cell in cells:
+                if isinstance(cell[0], (dt.date, dt.time, dt.timedelta)):
+                    cell[1] = self._time_style(type(cell[0]))
+                    if isinstance(cell[0], dt.date):
+                        self._dates.append((number, cell))
         self.rows.append(cells)
+
+    def _time_style(self, kind: type) -> tuple:
+        """The style openpyxl gives a date, time or duration cell: its automatic number format."""
+        style = self._time_styles.get(kind)
+        if style is None:
+            fmt = _openpyxl().get_time_format(kind)
+            style = self._time_styles[kind] = _with(_PLAIN, ((3, self.styles.register("number_format", fmt)),))
+        return style
+
+    def date_cells(self, min_row: int = 1) -> list[list]:
+        """The cells holding a date (or datetime) in rows min_row and after, row by row, as appended."""
+        return [cell for number, cell in self._dates if number >= min_row]
+
+    def text_lengths(self) -> list[int]:
+        """Per column, the longest value as text (len(str(value or ""))), rows 1 to max_row."""
+        rows = self.rows[:self.max_row]
+        return [max(map(len, map(str, [cell[0] or "" for cell in column])))
+                for column in zip_longest(*rows, fillvalue=(None, _PLAIN))]
 
     def column_values(self, column: int) -> list:
         """Every value of a column, row 1 to max_row (None where a row is shorter)."""
@@ -253,7 +280,27 @@ class Book:
 
 # --- serialising ---------------------------------------------------------------------
 
-def _sheet_xml(sheet: Sheet, xf_ids: dict[tuple, int]) -> bytes:
+class _CellTails:
+    """Each distinct cell's XML after its reference, made once per workbook.
+
+    The sheets of a workbook repeat values (the 年次集計 puts the 都道府県, 市町村, 年度 and
+    基準日 on every row of every sheet; IDs and small counts recur), so each distinct value
+    and style is turned into XML once. Most cells are unstyled text or whole numbers, looked
+    up by value alone; other keys hold the class, because 1, 1.0 and True are equal as keys
+    but not as cells. A style gets its xf id where openpyxl gives it one: at its first cell.
+    """
+
+    def __init__(self):
+        self.xf_ids: dict[tuple, int] = {_PLAIN: 0}
+        self.plain_texts: dict[str, str] = {}
+        self.plain_ints: dict[int, str] = {}
+        self.others: dict[tuple, str] = {}
+
+    def tail(self, value, style: tuple) -> str:
+        return _cell_tail(value, style, self.xf_ids, _openpyxl())
+
+
+def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
     op = _openpyxl()
     letter, safe_string = op.get_column_letter, op.safe_string
     out = [_SHEET_HEAD, '<pageSetUpPr fitToPage="1"/>' if sheet.landscape_a4_fit_width else "<pageSetUpPr/>",
@@ -271,23 +318,31 @@ def _sheet_xml(sheet: Sheet, xf_ids: dict[tuple, int]) -> bytes:
                        f'max="{column}"/>')
         out.append("</cols>")
     out.append("<sheetData>")
-    letters = [letter(c) for c in range(1, sheet.max_column + 1)]
-    tails: dict[tuple, str] = {}
+    starts = [f'<c r="{letter(c)}' for c in range(1, sheet.max_column + 1)]
+    plain_texts, plain_ints, others, tail_of = tails.plain_texts, tails.plain_ints, tails.others, tails.tail
     for number in range(1, sheet.max_row + 1):
         height = sheet.heights.get(number)
         out.append(f'<row r="{number}" ht="{safe_string(height)}" customHeight="1">' if height is not None
                    else f'<row r="{number}">')
-        for column, (value, style) in enumerate(sheet.rows[number - 1]):
-            if value is None and style == _PLAIN:
+        end = f'{number}"'
+        for start, (value, style) in zip(starts, sheet.rows[number - 1]):
+            cls = value.__class__
+            if style is _PLAIN and cls is str:
+                tail = plain_texts.get(value)
+                if tail is None:
+                    tail = plain_texts[value] = tail_of(value, style)
+            elif style is _PLAIN and cls is int:
+                tail = plain_ints.get(value)
+                if tail is None:
+                    tail = plain_ints[value] = tail_of(value, style)
+            elif value is None and style == _PLAIN:
                 continue        # a cell openpyxl made but nothing was put in
-            # Rows repeat values (the 年次集計's ID columns, small counts): each distinct
-            # value and style is turned into XML once per sheet. The class is in the key
-            # because 1, 1.0 and True are equal as keys but not as cells.
-            key = (value.__class__, value, style)
-            tail = tails.get(key)
-            if tail is None:
-                tail = tails[key] = _cell_tail(value, style, xf_ids, op)
-            out.append(f'<c r="{letters[column]}{number}"{tail}')
+            else:
+                key = (cls, value, style)
+                tail = others.get(key)
+                if tail is None:
+                    tail = others[key] = tail_of(value, style)
+            out.append(f"{start}{end}{tail}")
         out.append("</row>")
     out.append("</sheetData>")
     if sheet.validations:
@@ -435,8 +490,8 @@ def _styles_part(styles: _Styles, xf_ids: dict[tuple, int]) -> _Part:
 
 def xlsx_bytes(book: Book) -> bytes:
     """The workbook as xlsx bytes, the same for the same book (fixed times, openpyxl's part order)."""
-    xf_ids = {_PLAIN: 0}
-    sheets = [_part(f"xl/worksheets/sheet{n}.xml", _sheet_xml(sheet, xf_ids))
+    tails = _CellTails()
+    sheets = [_part(f"xl/worksheets/sheet{n}.xml", _sheet_xml(sheet, tails))
               for n, sheet in enumerate(book.sheets, start=1)]
     fixed = _package_parts(len(book.sheets), bool(book.custom))
     parts = [fixed["docProps/app.xml"], _core_part(book.title, book.subject, book.keywords),
@@ -450,7 +505,7 @@ def xlsx_bytes(book: Book) -> bytes:
             props.append(prop)
         parts.append(_part("docProps/custom.xml", tostring(props.to_tree())))
     parts += sheets
-    parts.append(_styles_part(book.styles, xf_ids))
+    parts.append(_styles_part(book.styles, tails.xf_ids))
     parts.append(fixed["_rels/.rels"])
     parts.append(_part("xl/workbook.xml", _workbook_xml(book)))
     parts += [fixed["xl/_rels/workbook.xml.rels"], fixed["[Content_Types].xml"]]
