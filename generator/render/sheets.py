@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import zip_longest
+from operator import itemgetter
 from types import SimpleNamespace
 
 from .output import FIXED_ZIP_TIME, fix_core_times
@@ -41,6 +42,7 @@ _PLAIN = (0,) * 9
 # Values append can take as they are (once their text is checked), and those that get no date format.
 _UNTIMED_CLASSES = frozenset({str, int, float, bool, type(None)})
 _QUICK_CLASSES = _UNTIMED_CLASSES | {dt.date}
+_VALUE = itemgetter(0)      # of a cell [value, style]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -117,9 +119,21 @@ class _Styles:
         self.lists = {"font": [DEFAULT_FONT], "fill": [DEFAULT_EMPTY_FILL, DEFAULT_GRAY_FILL],
                       "border": [DEFAULT_BORDER], "alignment": [Alignment()], "number_format": []}
         self.protections = [Protection()]
+        # (attr, id(value)) -> (value, its id): a workbook styles each sheet with the same
+        # objects, and comparing openpyxl style objects with == is slow. The value is kept, so
+        # its id() stays its own.
+        self._known: dict[tuple[str, int], tuple[object, int]] = {}
 
     def register(self, attr: str, value) -> int:
         """The id openpyxl's IndexedList.add gives `value` (adding it when new)."""
+        known = self._known.get((attr, id(value)))
+        if known is not None and known[0] is value:
+            return known[1]
+        number = self._register(attr, value)
+        self._known[(attr, id(value))] = (value, number)
+        return number
+
+    def _register(self, attr: str, value) -> int:
         if attr == "number_format":
             op = _openpyxl()
             if value in op.BUILTIN_FORMATS_REVERSE:
@@ -179,10 +193,11 @@ class Sheet:
             cells = [[value, _PLAIN] for value in values]
         else:
             cells = [[_checked(value) if isinstance(value, str) else value, _PLAIN] for value in values]
-        if not classes <= _UNTIMED_CLASSES:
+        timed = classes - _UNTIMED_CLASSES      # usually {date} or nothing
+        if timed:
             number = len(self.rows) + 1
             for cell in cells:
-                if isinstance(cell[0], (dt.date, dt.time, dt.timedelta)):
+                if cell[0].__class__ in timed and isinstance(cell[0], (dt.date, dt.time, dt.timedelta)):
                     cell[1] = self._time_style(type(cell[0]))
                     if isinstance(cell[0], dt.date):
                         self._dates.append((number, cell))
@@ -203,7 +218,8 @@ class Sheet:
     def text_lengths(self) -> list[int]:
         """Per column, the longest value as text (len(str(value or ""))), rows 1 to max_row."""
         rows = self.rows[:self.max_row]
-        return [max(map(len, map(str, [cell[0] or "" for cell in column])))
+        # filter(None) leaves out what `value or ""` turns into "": its length, 0, is the default.
+        return [max(map(len, map(str, filter(None, map(_VALUE, column)))), default=0)
                 for column in zip_longest(*rows, fillvalue=(None, _PLAIN))]
 
     def column_values(self, column: int) -> list:
@@ -300,9 +316,17 @@ class _CellTails:
         return _cell_tail(value, style, self.xf_ids, _openpyxl())
 
 
+@lru_cache(maxsize=1024)
+def _number_text(number: float) -> str:
+    """A width, height or margin as openpyxl writes it ("%.16g"); they recur from sheet to sheet.
+
+    Equal numbers are one cache entry (8 and 8.0), which is right: "%.16g" sees only the value.
+    """
+    return _openpyxl().safe_string(number)
+
+
 def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
-    op = _openpyxl()
-    letter, safe_string = op.get_column_letter, op.safe_string
+    letter = _openpyxl().get_column_letter
     out = [_SHEET_HEAD, '<pageSetUpPr fitToPage="1"/>' if sheet.landscape_a4_fit_width else "<pageSetUpPr/>",
            f'</sheetPr><dimension ref="{sheet.dimension(letter)}"/><sheetViews><sheetView workbookViewId="0">']
     if sheet.freeze_row > 1:
@@ -314,7 +338,7 @@ def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
     if sheet.widths:
         out.append("<cols>")
         for column in sorted(sheet.widths):
-            out.append(f'<col width="{safe_string(sheet.widths[column])}" customWidth="1" min="{column}" '
+            out.append(f'<col width="{_number_text(sheet.widths[column])}" customWidth="1" min="{column}" '
                        f'max="{column}"/>')
         out.append("</cols>")
     out.append("<sheetData>")
@@ -322,23 +346,22 @@ def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
     plain_texts, plain_ints, others, tail_of = tails.plain_texts, tails.plain_ints, tails.others, tails.tail
     for number in range(1, sheet.max_row + 1):
         height = sheet.heights.get(number)
-        out.append(f'<row r="{number}" ht="{safe_string(height)}" customHeight="1">' if height is not None
+        out.append(f'<row r="{number}" ht="{_number_text(height)}" customHeight="1">' if height is not None
                    else f'<row r="{number}">')
         end = f'{number}"'
         for start, (value, style) in zip(starts, sheet.rows[number - 1]):
-            cls = value.__class__
-            if style is _PLAIN and cls is str:
+            if style is _PLAIN and value.__class__ is str:
                 tail = plain_texts.get(value)
                 if tail is None:
                     tail = plain_texts[value] = tail_of(value, style)
-            elif style is _PLAIN and cls is int:
+            elif style is _PLAIN and value.__class__ is int:
                 tail = plain_ints.get(value)
                 if tail is None:
                     tail = plain_ints[value] = tail_of(value, style)
             elif value is None and style == _PLAIN:
                 continue        # a cell openpyxl made but nothing was put in
             else:
-                key = (cls, value, style)
+                key = (value.__class__, value, style)
                 tail = others.get(key)
                 if tail is None:
                     tail = others[key] = tail_of(value, style)
@@ -352,7 +375,7 @@ def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
             out.append(f'<dataValidation sqref="{sqref}" showDropDown="0" showInputMessage="0" showErrorMessage="0" '
                        f'allowBlank="1" type="{kind}"{op_attr}><formula1>{_text(formula)}</formula1></dataValidation>')
         out.append("</dataValidations>")
-    left, right, top, bottom = (safe_string(m) for m in sheet.margins)
+    left, right, top, bottom = (_number_text(m) for m in sheet.margins)
     out.append(f'<pageMargins left="{left}" right="{right}" top="{top}" bottom="{bottom}" header="0.5" footer="0.5"/>')
     if sheet.landscape_a4_fit_width:
         out.append('<pageSetup orientation="landscape" paperSize="9" fitToHeight="0" fitToWidth="1"/>')
