@@ -121,7 +121,9 @@ def test_hostile_values_give_the_bytes_openpyxl_gives():
     rows = [["見出し", "金額", "備考", "四列目"]]
     rows += [[text, VALUES[i % len(VALUES)], HOSTILE[-1 - i], None] for i, text in enumerate(HOSTILE)]
     rows += [[], [None, None, None, None, "右端"], VALUES]
-    second = [["a"], [], [D(2026, 4, 1), "=1+1"]]
+    # The second sheet repeats values the first styles (a bold header, a formatted amount):
+    # cell XML made once per workbook must still follow each cell's own style.
+    second = [["a"], [], [D(2026, 4, 1), "=1+1"], ["見出し", -1, 3000, 9.2, D(2026, 12, 1)]]
     new = _with_sheets(rows, second)
     assert_same(new, _with_openpyxl(rows, second))
     # What a user opening it sees: text stays text (quote-prefixed), numbers and dates stay values.
@@ -131,6 +133,34 @@ def test_hostile_values_give_the_bytes_openpyxl_gives():
     assert ws["B3"].value == -1 and ws["B3"].number_format == "#,##0"
     assert ws.freeze_panes == "A3" and ws.print_title_rows == "$1:$1"
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_date_cells_are_the_cells_holding_a_date_from_a_row_on():
+    ws = Book().sheet("s")
+    ws.append(["開催日", D(2026, 1, 1)])
+    ws.append([D(2026, 4, 1), "x", dt.datetime(2027, 1, 5, 9, 30), dt.time(14, 0), dt.timedelta(days=1)])
+    ws.append(["x" * 40_000, 3, D(2026, 5, 6)])     # too long: its text is cut cell by cell
+    ws.append([])
+    ws.append([True, D(2026, 7, 8)])
+    assert [cell[0] for cell in ws.date_cells(min_row=2)] == [
+        D(2026, 4, 1), dt.datetime(2027, 1, 5, 9, 30), D(2026, 5, 6), D(2026, 7, 8)]
+    assert [cell[0] for cell in ws.date_cells()][0] == D(2026, 1, 1)
+    # They are the cells themselves: styling them styles the sheet.
+    ws.style(ws.date_cells(min_row=2), number_format="yyyy/m/d")
+    assert ws.rows[4][1][1] == ws.rows[1][0][1] != ws.rows[0][1][1]
+
+
+def test_text_lengths_are_the_longest_text_of_each_column():
+    ws = Book().sheet("s")
+    rows = [["見出し", "金額", "備考"]]
+    rows += [[text, VALUES[i % len(VALUES)], HOSTILE[-1 - i], None] for i, text in enumerate(HOSTILE)]
+    rows += [[], [None, None, None, None, "右端"], VALUES, [0, False, "", 0.0, None]]
+    for row in rows:
+        ws.append(row)
+    assert ws.text_lengths() == [max(len(str(value or "")) for value in ws.column_values(column))
+                                 for column in range(1, ws.max_column + 1)]
+    assert ws.text_lengths()[:2] == [32_767, len(str(2 ** 60))]
+    assert Book().sheet("空").text_lengths() == []
 
 
 def test_an_empty_book_sheet_gives_the_bytes_openpyxl_gives():
