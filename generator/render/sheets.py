@@ -257,9 +257,6 @@ class Sheet:
                 after = done[before] = _with(before, changes)
             cell[1] = after
 
-    def dimension(self, letter) -> str:
-        return f"A1:{letter(self.max_column or 1)}{self.max_row or 1}"
-
 
 def _with(style: tuple, changes: tuple) -> tuple:
     new = list(style)
@@ -327,8 +324,10 @@ def _number_text(number: float) -> str:
 
 def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
     letter = _openpyxl().get_column_letter
+    last_row, last_column = sheet.max_row, sheet.max_column        # each a walk over the rows
     out = [_SHEET_HEAD, '<pageSetUpPr fitToPage="1"/>' if sheet.landscape_a4_fit_width else "<pageSetUpPr/>",
-           f'</sheetPr><dimension ref="{sheet.dimension(letter)}"/><sheetViews><sheetView workbookViewId="0">']
+           f'</sheetPr><dimension ref="A1:{letter(last_column or 1)}{last_row or 1}"/><sheetViews>'
+           '<sheetView workbookViewId="0">']
     if sheet.freeze_row > 1:
         out.append(f'<pane ySplit="{sheet.freeze_row - 1}" topLeftCell="A{sheet.freeze_row}" activePane="bottomLeft" '
                    'state="frozen"/><selection pane="bottomLeft" activeCell="A1" sqref="A1"/>')
@@ -342,9 +341,9 @@ def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
                        f'max="{column}"/>')
         out.append("</cols>")
     out.append("<sheetData>")
-    starts = [f'<c r="{letter(c)}' for c in range(1, sheet.max_column + 1)]
+    starts = [f'<c r="{letter(c)}' for c in range(1, last_column + 1)]
     plain_texts, plain_ints, others, tail_of = tails.plain_texts, tails.plain_ints, tails.others, tails.tail
-    for number in range(1, sheet.max_row + 1):
+    for number in range(1, last_row + 1):
         height = sheet.heights.get(number)
         out.append(f'<row r="{number}" ht="{_number_text(height)}" customHeight="1">' if height is not None
                    else f'<row r="{number}">')
@@ -390,7 +389,7 @@ def _cell_tail(value, style: tuple, xf_ids: dict[tuple, int], op: SimpleNamespac
         style = style[:_QUOTE] + (1,) + style[_QUOTE + 1:]      # Excel's hidden apostrophe
     styled = f' s="{xf_ids.setdefault(style, len(xf_ids))}"' if style != _PLAIN else ""
     if cls is str:
-        if value in op.ERROR_CODES:
+        if value[:1] == "#" and value in op.ERROR_CODES:      # every error code starts with "#"
             return f'{styled} t="e"><v>{_text(value)}</v></c>'
         if "_x" in value:
             # Excel decodes _xHHHH_ in cell text ("a_x0007_b" would open as a bell): its "_" is
