@@ -222,10 +222,6 @@ class Sheet:
         return [max(map(len, map(str, filter(None, map(_VALUE, column)))), default=0)
                 for column in zip_longest(*rows, fillvalue=(None, _PLAIN))]
 
-    def column_values(self, column: int) -> list:
-        """Every value of a column, row 1 to max_row (None where a row is shorter)."""
-        return [row[column - 1][0] if len(row) >= column else None for row in self.rows[:self.max_row]]
-
     def cells(self, min_row: int, max_row: int | None = None, columns: tuple[int, ...] | None = None) -> list[list]:
         """The cells of rows min_row..max_row in `columns` (default every column up to max_column), made if missing.
 
