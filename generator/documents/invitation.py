@@ -327,6 +327,11 @@ class InvitationItem(Item):
     all_labels: Path | None = None     # the month's 宛名ラベル_全件, kept on the first item with posted letters
 
 
+def _worker_templates() -> Templates:
+    """In a worker process: the run's compiled templates, made on its first task."""
+    return in_worker("invitation", lambda _ledger, templates_dir: Templates(templates_dir))
+
+
 def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
     from ..render.output import write_if_changed
 
@@ -337,10 +342,32 @@ def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
         digests[path] = hashlib.sha256(data).hexdigest()
         return write_if_changed(path, data)
 
-    templates = in_worker("invitation", lambda _ledger, templates_dir: Templates(templates_dir))
-    result = write_meeting(worker_ledger(), plan, folder, templates, save=save)
+    result = write_meeting(worker_ledger(), plan, folder, _worker_templates(), save=save)
     result.digests = digests
     return result
+
+
+def _posted_letters(items: list[Item]) -> list[tuple[Item, Member]]:
+    """(item, member) of every posted letter of the month, in the order of the meetings.
+
+    They go on one labels file, 宛名ラベル_全件: per meeting, a council of six
+    posted members fills half a sheet; printed together the month's labels
+    need the fewest sheets. A meeting not made (plan skipped) has no letters.
+    """
+    return [(i, m) for i in items if not i.plan.skip_reason for m in i.plan.recipients if m.delivery == "郵送"]
+
+
+def all_labels_bytes(templates: Templates, members: list[Member], label_start: int) -> bytes:
+    """宛名ラベル_全件.docx for these members, from the first free label of the sheet."""
+    return templates.labels.render(labels_context(members, label_start))
+
+
+def _labels_in_worker(path: Path, members: list[Member], label_start: int) -> tuple[str, int]:
+    """In a worker process: write 宛名ラベル_全件; its sha256 and whether it was written."""
+    from ..render.output import write_if_changed
+
+    data = all_labels_bytes(_worker_templates(), members, label_start)
+    return hashlib.sha256(data).hexdigest(), int(write_if_changed(path, data))
 
 
 class Invitations(DocumentType):
@@ -412,37 +439,33 @@ class Invitations(DocumentType):
         from ..render.output import inside
 
         letters_dir = str(inside(run.folder, self.folder))
+        posted = _posted_letters(items)
+        all_labels = Path(letters_dir) / ALL_LABELS_NAME
         if run.jobs > 1 and len(items) > 1:
+            # The month's labels go to a worker with the letters: rendered here after them,
+            # they kept every worker waiting.
+            labels = (run.pool().submit(_labels_in_worker, all_labels, [m for _, m in posted], run.label_start)
+                      if posted else None)
             futures = [run.pool().submit(_render_in_worker, i.plan, letters_dir) for i in items]
             for item, future in zip(items, futures):
                 item.result = future.result()
                 run.written_elsewhere += item.result.written
                 run.digests.update(item.result.digests)
                 run.progress(len(item.result.letters))
+            if labels is not None:
+                run.digests[all_labels], written = labels.result()
+                run.written_elsewhere += written
         else:
             templates = Templates(run.templates_dir)
             for item in items:
                 item.result = write_meeting(run.ledger, item.plan, letters_dir, templates, run.progress,
                                             save=run.save)
+            if posted:
+                run.save(all_labels, all_labels_bytes(templates, [m for _, m in posted], run.label_start))
         for item in items:
             item.skip_reason, item.blocking = item.plan.skip_reason, item.plan.blocking
-        self._write_all_labels(run, items, letters_dir)
-
-    def _write_all_labels(self, run: BatchRun, items: list[Item], letters_dir: str) -> None:
-        """One labels file for every posted letter of the month, in the order of the meetings.
-
-        Per meeting, a council of six posted members fills half a sheet; printed
-        together the month's labels need the fewest sheets.
-        """
-        made = [i for i in items if i.result and i.result.folder]
-        posted = [(i, m) for i in made for m in i.plan.recipients if m.delivery == "郵送"]
-        if not posted:
-            return
-        template = load_template(LABELS_TEMPLATE.filename, run.templates_dir)
-        data = template.render(labels_context([m for _, m in posted], run.label_start))
-        path = Path(letters_dir) / ALL_LABELS_NAME
-        run.save(path, data)
-        posted[0][0].all_labels = path
+        if posted:
+            posted[0][0].all_labels = all_labels
 
     def files(self, item: Item) -> list[tuple[Path, str, str | None]]:
         if not (item.result and item.result.folder):
