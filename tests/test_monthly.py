@@ -92,6 +92,22 @@ def test_jobs_give_identical_output(december, tmp_path):
     assert tree(tmp_path / "2026-12") == tree(batch)
 
 
+def test_jobs_put_the_months_labels_from_the_first_free_label(tmp_path):
+    # With --jobs the month's 宛名ラベル_全件 is rendered by a worker: it must start where a serial run does.
+    folders = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        result = run("monthly", SAMPLE, "--month", "2026-12", "--out", out, "--jobs", jobs, "--label-start", 11)
+        assert result.exit_code == 0, result.output
+        folders[jobs] = out / "2026-12"
+    assert tree(folders[2]) == tree(folders[1])
+    labels = docx_text((folders[2] / "開催通知" / "宛名ラベル_全件.docx").read_bytes())
+    meetings = json.loads((folders[2] / "manifest.json").read_text(encoding="utf-8"))["meetings"]
+    posted = [f"{x['name']}　{x['honorific']}" for m in meetings if m["kind"] == "invitation" and not m["skipped"]
+              for x in m["letters"] if x["delivery"] == "郵送"]
+    assert [t for t in labels if t.endswith("様") or t.endswith("御中")] == posted and len(posted) == 24
+
+
 def _changed_ledger(path):
     shutil.copy(SAMPLE, path)
     wb = openpyxl.load_workbook(path)
