@@ -108,6 +108,19 @@ def test_jobs_put_the_months_labels_from_the_first_free_label(tmp_path):
     assert [t for t in labels if t.endswith("様") or t.endswith("御中")] == posted and len(posted) == 24
 
 
+def test_jobs_report_a_broken_template_as_one_process_does(tmp_path):
+    # Worker processes compile the templates when they start; a template that fails there must
+    # still stop the batch with the message and exit code of --jobs 1, not a broken pool.
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "invitation.docx").write_bytes(b"broken")
+    results = [run("monthly", SAMPLE, "--month", "2026-12", "--out", tmp_path / f"jobs{jobs}", "--jobs", jobs,
+                   "--templates", templates) for jobs in (1, 2)]
+    assert [r.exit_code for r in results] == [2, 2]
+    message = f"エラー: テンプレート {templates / 'invitation.docx'} は Word 文書 (.docx) ではありません。"
+    assert all(message in r.output for r in results), results[1].output
+
+
 def _changed_ledger(path):
     shutil.copy(SAMPLE, path)
     wb = openpyxl.load_workbook(path)

@@ -126,21 +126,6 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
     # The batches hold the letters already made: a meeting with one is not "without a letter".
     ledger, report = load_and_check(ledger_path, fiscal_year, password, as_of=today, lettered={*earlier, *this_run})
     folder = make_out_folder(inside(out_root, month))
-    remove_temp_files(folder)
-    previous = store.read_manifest_or_empty(folder)
-    plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
-                     out_root=out_root, annual=annual, earlier_invitations=earlier,
-                     this_run_invitations=this_run, emailed=_emailed(out_root), today=today or dt.date.today(),
-                     made_before=_made_before(out_root, month),
-                     last_month_ran=_last_month_ran(out_root, year, mon))
-    batch = Batch(month, folder, ledger, report)
-    batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
-    # Names that would be one file on Windows stop the batch before anything is written.
-    for doc in DOCUMENT_TYPES:
-        ensure_distinct([name for item in batch.items if item.kind == doc.key
-                         for name in doc.planned_names(ledger, item)], folder / doc.folder)
-    on_total(sum(document_type(i.kind).progress_units(i) for i in batch.items))
-
     written: list[Path] = []
     marked: list[bool] = []
     digests: dict[Path, str] = {}
@@ -166,13 +151,28 @@ def run_monthly(ledger_path: str | Path, month: str, out_root: str | Path, *, pd
             written.append(path)
         return changed
 
-    if jobs > 1:
-        invalidate()      # worker processes write files without going through `save`
-
     run = BatchRun(ledger=ledger, report=report, folder=folder, templates_dir=templates_dir, save=save,
                    progress=progress, fiscal_year=fiscal_year, jobs=jobs, label_start=label_start,
                    digests=digests)
+    # With --jobs the workers start here and compile their templates while this process plans.
+    run.start_workers()
     try:
+        remove_temp_files(folder)
+        previous = store.read_manifest_or_empty(folder)
+        plan = MonthPlan(ledger=ledger, report=report, year=year, month=mon, fiscal_year=fiscal_year,
+                         out_root=out_root, annual=annual, earlier_invitations=earlier,
+                         this_run_invitations=this_run, emailed=_emailed(out_root),
+                         today=today or dt.date.today(), made_before=_made_before(out_root, month),
+                         last_month_ran=_last_month_ran(out_root, year, mon))
+        batch = Batch(month, folder, ledger, report)
+        batch.items = _order([item for doc in DOCUMENT_TYPES for item in doc.plan_month(plan)])
+        # Names that would be one file on Windows stop the batch before anything is written.
+        for doc in DOCUMENT_TYPES:
+            ensure_distinct([name for item in batch.items if item.kind == doc.key
+                             for name in doc.planned_names(ledger, item)], folder / doc.folder)
+        on_total(sum(document_type(i.kind).progress_units(i) for i in batch.items))
+        if jobs > 1:
+            invalidate()      # worker processes write files without going through `save`
         for doc in DOCUMENT_TYPES:
             due = [item for item in batch.items if item.kind == doc.key]
             if due:

@@ -119,11 +119,21 @@ class MonthPlan:
 # What a worker process of the monthly batch holds: the ledger, the templates folder, and what
 # document types built from them (compiled templates), each made once per process.
 _WORKER: dict = {}
+# What document types have every worker build when it starts, by key (see worker_build).
+_WORKER_BUILDS: dict[str, Callable[[Ledger, str | Path | None], object]] = {}
 
 
-def _init_worker(ledger: Ledger, templates_dir: str | Path | None) -> None:
+def _init_worker(ledger: Ledger, templates_dir: str | Path | None,
+                 builds: dict[str, Callable[[Ledger, str | Path | None], object]]) -> None:
     _WORKER.clear()
     _WORKER.update(ledger=ledger, templates_dir=templates_dir)
+    # Built now, while the batch is still planning (BatchRun.start_workers), not in the first
+    # task of each document type, where both workers did it while the batch waited.
+    for key, build in builds.items():
+        try:
+            _WORKER[key] = build(ledger, templates_dir)
+        except Exception:
+            pass     # a failing initializer breaks the pool: the first task builds it again and says why
 
 
 def in_worker(key: str, build: Callable[[Ledger, str | Path | None], _T]) -> _T:
@@ -131,6 +141,15 @@ def in_worker(key: str, build: Callable[[Ledger, str | Path | None], _T]) -> _T:
     if key not in _WORKER:
         _WORKER[key] = build(_WORKER["ledger"], _WORKER["templates_dir"])
     return _WORKER[key]
+
+
+def worker_build(key: str, build: Callable[[Ledger, str | Path | None], _T]) -> Callable[[], _T]:
+    """Have every worker process build(ledger, templates_dir) when it starts; returns the getter its tasks use.
+
+    `build` must be a module-level function: a worker started by spawn receives it pickled.
+    """
+    _WORKER_BUILDS[key] = build
+    return lambda: in_worker(key, build)
 
 
 def worker_ledger() -> Ledger:
@@ -163,8 +182,13 @@ class BatchRun:
             from concurrent.futures import ProcessPoolExecutor
 
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker,
-                                             initargs=(self.ledger, self.templates_dir))
+                                             initargs=(self.ledger, self.templates_dir, dict(_WORKER_BUILDS)))
         return self._pool
+
+    def start_workers(self) -> None:
+        """With jobs > 1, start the worker processes now, so they get ready while the batch plans."""
+        if self.jobs > 1:
+            self.pool().submit(int)      # a pool starts its processes with its first task
 
     def close(self) -> None:
         """Stop the worker processes, if any were started; work not begun is dropped (a failed batch stops sooner)."""

@@ -28,7 +28,7 @@ from ..ledger.values import DATE_MAX, DATE_MIN
 from ..render.output import atomic_write, inside, remove_temp_files, safe_filename
 from ..render.sheets import Book, get_column_letter, xlsx_bytes
 from .base import (MAILED, not_in_letters, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
-                   in_worker, load_template, worker_ledger)
+                   load_template, worker_build, worker_ledger)
 
 INVITATION_TEMPLATE = TemplateFile("invitation", "invitation.docx", "開催通知と出欠回答票")
 LABELS_TEMPLATE = TemplateFile("labels", "labels.docx", "宛名ラベル（A4 12面）")
@@ -327,9 +327,12 @@ class InvitationItem(Item):
     all_labels: Path | None = None     # the month's 宛名ラベル_全件, kept on the first item with posted letters
 
 
-def _worker_templates() -> Templates:
-    """In a worker process: the run's compiled templates, made on its first task."""
-    return in_worker("invitation", lambda _ledger, templates_dir: Templates(templates_dir))
+def _compile_templates(_ledger: Ledger, templates_dir: str | Path | None) -> Templates:
+    """A worker process's compiled templates, built when it starts."""
+    return Templates(templates_dir)
+
+
+_worker_templates = worker_build("invitation", _compile_templates)
 
 
 def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:

@@ -18,7 +18,7 @@ from ..ledger.model import Ledger, Meeting, Member
 from ..render.context import meeting_context, meeting_title, recipient_context
 from ..render.output import inside, safe_filename
 from .base import (not_in_letters, INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
-                   in_worker, load_template)
+                   load_template, worker_build)
 from .invitation import COUNCIL_IN_NAME
 from .minutes import next_meeting
 
@@ -161,6 +161,14 @@ def _compile(templates_dir: str | Path | None) -> dict:
     return {t.name: load_template(t.filename, templates_dir) for t in MeetingDayPapers.templates}
 
 
+def _compile_in_worker(_ledger: Ledger, templates_dir: str | Path | None) -> dict:
+    """A worker process's compiled templates, built when it starts."""
+    return _compile(templates_dir)
+
+
+_worker_templates = worker_build("meeting_day", _compile_in_worker)
+
+
 def _write_papers(folder: Path, context: dict, compiled: dict, save: Callable[[Path, bytes], object]
                   ) -> list[tuple[Path, str]]:
     """Render and save one meeting's 次第, 受付名簿 and (when someone comes) 名札; (path, name) of each."""
@@ -189,7 +197,7 @@ def _write_in_worker(folder: Path, context: dict) -> tuple[list[tuple[Path, str]
         digests[path] = hashlib.sha256(data).hexdigest()
         written += write_if_changed(path, data)
 
-    paths = _write_papers(folder, context, in_worker("meeting_day", lambda _, d: _compile(d)), save)
+    paths = _write_papers(folder, context, _worker_templates(), save)
     return paths, digests, written
 
 
