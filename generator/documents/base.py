@@ -158,6 +158,28 @@ def worker_ledger() -> Ledger:
 
 
 @dataclass
+class WorkerSave:
+    """The `save` of a worker process: writes a file unless unchanged, and keeps its sha256.
+
+    Hashed here, in parallel, so the batch's manifest need not read the file back;
+    the task returns `digests` and `written` to the batch.
+    """
+
+    digests: dict[Path, str] = field(default_factory=dict)
+    written: int = 0
+
+    def __call__(self, path: Path, data: bytes) -> bool:
+        import hashlib
+
+        from ..render.output import write_if_changed
+
+        self.digests[path] = hashlib.sha256(data).hexdigest()
+        changed = write_if_changed(path, data)
+        self.written += changed
+        return changed
+
+
+@dataclass
 class BatchRun:
     """How the monthly batch asks a document type to write its items."""
 

@@ -28,7 +28,7 @@ from ..ledger.values import DATE_MAX, DATE_MIN
 from ..render.output import atomic_write, inside, remove_temp_files, safe_filename
 from ..render.sheets import Book, get_column_letter, xlsx_bytes
 from .base import (MAILED, not_in_letters, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
-                   load_template, worker_build, worker_ledger)
+                   load_template, worker_build, worker_ledger, WorkerSave)
 
 INVITATION_TEMPLATE = TemplateFile("invitation", "invitation.docx", "開催通知と出欠回答票")
 LABELS_TEMPLATE = TemplateFile("labels", "labels.docx", "宛名ラベル（A4 12面）")
@@ -336,17 +336,9 @@ _worker_templates = worker_build("invitation", _compile_templates)
 
 
 def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
-    from ..render.output import write_if_changed
-
-    digests = {}
-
-    def save(path: Path, data: bytes) -> bool:
-        # Hashed here, in parallel, so the batch's manifest need not read the file back.
-        digests[path] = hashlib.sha256(data).hexdigest()
-        return write_if_changed(path, data)
-
+    save = WorkerSave()
     result = write_meeting(worker_ledger(), plan, folder, _worker_templates(), save=save)
-    result.digests = digests
+    result.digests = save.digests
     return result
 
 
@@ -367,10 +359,9 @@ def all_labels_bytes(templates: Templates, members: list[Member], label_start: i
 
 def _labels_in_worker(path: Path, members: list[Member], label_start: int) -> tuple[str, int]:
     """In a worker process: write 宛名ラベル_全件; its sha256 and whether it was written."""
-    from ..render.output import write_if_changed
-
-    data = all_labels_bytes(_worker_templates(), members, label_start)
-    return hashlib.sha256(data).hexdigest(), int(write_if_changed(path, data))
+    save = WorkerSave()
+    save(path, all_labels_bytes(_worker_templates(), members, label_start))
+    return save.digests[path], save.written
 
 
 class Invitations(DocumentType):

@@ -18,7 +18,7 @@ from ..ledger.model import Ledger, Meeting, Member
 from ..render.context import meeting_context, meeting_title, recipient_context
 from ..render.output import inside, safe_filename
 from .base import (not_in_letters, INTERNAL, BatchRun, DocumentType, Item, MonthPlan, TemplateFile, example_ledger,
-                   load_template, worker_build)
+                   load_template, worker_build, WorkerSave)
 from .invitation import COUNCIL_IN_NAME
 from .minutes import next_meeting
 
@@ -185,20 +185,9 @@ def _write_papers(folder: Path, context: dict, compiled: dict, save: Callable[[P
 
 def _write_in_worker(folder: Path, context: dict) -> tuple[list[tuple[Path, str]], dict[Path, str], int]:
     """In a worker process: _write_papers, with each file's sha256 and how many were written."""
-    import hashlib
-
-    from ..render.output import write_if_changed
-
-    digests: dict[Path, str] = {}
-    written = 0
-
-    def save(path: Path, data: bytes) -> None:
-        nonlocal written
-        digests[path] = hashlib.sha256(data).hexdigest()
-        written += write_if_changed(path, data)
-
+    save = WorkerSave()
     paths = _write_papers(folder, context, _worker_templates(), save)
-    return paths, digests, written
+    return paths, save.digests, save.written
 
 
 def _with_backs(cards: list[dict]) -> list[dict]:
