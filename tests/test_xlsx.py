@@ -142,12 +142,14 @@ def test_date_cells_are_the_cells_holding_a_date_from_a_row_on():
     ws.append(["x" * 40_000, 3, D(2026, 5, 6)])     # too long: its text is cut cell by cell
     ws.append([])
     ws.append([True, D(2026, 7, 8)])
-    assert [cell[0] for cell in ws.date_cells(min_row=2)] == [
+    assert [ws.value(cell) for cell in ws.date_cells(min_row=2)] == [
         D(2026, 4, 1), dt.datetime(2027, 1, 5, 9, 30), D(2026, 5, 6), D(2026, 7, 8)]
-    assert [cell[0] for cell in ws.date_cells()][0] == D(2026, 1, 1)
-    # They are the cells themselves: styling them styles the sheet.
+    assert ws.date_cells(min_row=2)[0] == (1, 0) and ws.date_cells()[0] == (0, 1)
+    # Styling them styles the sheet: one style for every date, the appended one changed.
+    before = ws.style_of((0, 1))
     ws.style(ws.date_cells(min_row=2), number_format="yyyy/m/d")
-    assert ws.rows[4][1][1] == ws.rows[1][0][1] != ws.rows[0][1][1]
+    assert ws.style_of((4, 1)) == ws.style_of((1, 0)) != before == ws.style_of((0, 1))
+    assert ws.style_of((1, 1)) == (0,) * 9      # the text beside them stays unstyled
 
 
 def test_text_lengths_are_the_longest_text_of_each_column():
@@ -157,10 +159,105 @@ def test_text_lengths_are_the_longest_text_of_each_column():
     rows += [[], [None, None, None, None, "右端"], VALUES, [0, False, "", 0.0, None]]
     for row in rows:
         ws.append(row)
-    columns = [[row[column][0] if len(row) > column else None for row in ws.rows] for column in range(ws.max_column)]
+    columns = [[row[column] if len(row) > column else None for row in ws.rows] for column in range(ws.max_column)]
     assert ws.text_lengths() == [max(len(str(value or "")) for value in column) for column in columns]
     assert ws.text_lengths()[:2] == [32_767, len(str(2 ** 60))]
     assert Book().sheet("空").text_lengths() == []
+
+
+# Values a table cell may hold on the quick path (no control character, nothing too long), chosen so
+# that equal keys are different cells (True and 1, 0.0 and -0.0 and 0) and text starts as a formula.
+TABLE_TEXTS = ["a", "=1+1", "-x", "@", "+", "#N/A", "<b>&amp;</b>", " lead", "trail ", "a\r\nb", "𠮷野家 😀", "",
+               "_x0041_", "0123", "TRUE", "ｱ", "50%"]
+TABLE_VALUES = [*TABLE_TEXTS, 0, 1, -1, 2 ** 60, 0.0, -0.0, 1.0, 9.2, float("nan"), float("inf"), 1e20, True, False,
+                None, None, D(2026, 12, 1), D(2027, 1, 5)]
+# And what sends a table down the cell-by-cell way: too long a text, other classes.
+OFF_TABLE = ["x" * 40_000, dt.datetime(2027, 1, 5, 9, 30), dt.time(14, 0), dt.timedelta(days=1)]
+
+
+def _random_tables(rng) -> list[tuple]:
+    tables = []
+    for _ in range(rng.randint(1, 3)):
+        width = rng.randint(1, 6)
+        header = [rng.choice(TABLE_TEXTS + ["見出し", "件数"]) for _ in range(width)]
+        columns = [rng.sample(TABLE_VALUES, rng.randint(1, 4)) for _ in range(width)]   # a column repeats a few
+        rows = [[rng.choice(column) for column in columns] for _ in range(rng.randint(0, 8))]
+        if rows and rng.random() < 0.15:
+            rows[rng.randrange(len(rows))][rng.randrange(width)] = rng.choice(OFF_TABLE)
+        if rows and rng.random() < 0.05:
+            rows[-1] = rows[-1][:-1]        # ragged
+        formats = {column: rng.choice(["#,##0", "0.0%", "0", "yyyy/m/d", "General"])
+                   for column in range(width) if rng.random() < 0.4}
+        tables.append((header, rows, formats, rng.choice(["", "yyyy/m/d", "m/d"])))
+    return tables
+
+
+def _tables_with_openpyxl(tables: list[tuple], styles: list[dict]) -> bytes:
+    """What Book.table means, cell by cell in openpyxl (text like _x0041_ given as Excel reads it back)."""
+    from generator.render.sheets import _LOOKS_ESCAPED
+
+    def typed(values: list) -> list:
+        return [_LOOKS_ESCAPED.sub("_x005F_", value) if isinstance(value, str) else value for value in values]
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for number, ((header, rows, formats, date_format), style) in enumerate(zip(tables, styles)):
+        ws = wb.create_sheet(f"t{number}")
+        ws.append(typed(header))
+        for cell in ws[1]:
+            for attr, value in style.items():
+                setattr(cell, attr, value)
+        for values in rows:
+            ws.append(typed(values))
+        for index, fmt in formats.items():
+            for cells in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
+                for cell in cells:
+                    cell.number_format = fmt
+        for cells in ws.iter_rows(min_row=2):
+            for cell in cells:
+                if date_format and isinstance(cell.value, dt.date):
+                    cell.number_format = date_format
+    return workbook_bytes(wb)
+
+
+def test_a_table_gives_the_bytes_of_the_same_calls_cell_by_cell_and_of_openpyxl():
+    import random
+
+    from generator.render.sheets import Table
+
+    font, fill, *_ = _styles()
+    rng, quick = random.Random(13), 0
+    for _ in range(300):
+        tables = _random_tables(rng)
+        styles = [{"font": font, "fill": fill} if number % 2 == 0 else {"font": font} for number in range(len(tables))]
+        fast, slow = Book(), Book()
+        for number, ((header, rows, formats, date_format), style) in enumerate(zip(tables, styles)):
+            made = fast.table(f"t{number}", header, rows, style, formats, date_format)
+            reference = slow._table_as_sheet(f"t{number}", header, rows, style, formats, date_format)
+            assert made.text_lengths() == reference.text_lengths()
+            quick += isinstance(made, Table)
+        assert_same(xlsx_bytes(fast), xlsx_bytes(slow))
+        assert_same(xlsx_bytes(slow), _tables_with_openpyxl(tables, styles))
+    assert quick > 300      # most tables took the column-by-column way, which is what is under test
+
+
+def test_signed_zeros_are_two_cells_as_openpyxl_writes_them():
+    # 0.0 == -0.0 as dict keys; openpyxl writes "0" and "-0". Made once per workbook, one must not stand for the other.
+    rows = [[-0.0, 0.0], [0.0, -0.0], [0, 0.0]]
+    wb = openpyxl.Workbook()
+    book = Book()
+    ws = book.sheet("Sheet")
+    for row in rows:
+        wb.active.append(row)
+        ws.append(row)
+    assert_same(xlsx_bytes(book), workbook_bytes(wb))
+
+
+def test_a_table_refused_cell_by_cell_is_refused_as_a_table():
+    with pytest.raises(IllegalCharacterError):
+        Book().table("t", ["a"], [["ok"], ["bell\x07"]], {})
+    made = Book().table("t", ["a"], [["x" * 40_000]], {})
+    assert len(made.rows[1][0]) == 32_767
 
 
 def test_an_empty_book_sheet_gives_the_bytes_openpyxl_gives():

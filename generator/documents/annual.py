@@ -511,16 +511,7 @@ def summary_workbook(data: AnnualData) -> bytes:
     book.custom.append(DateTimeProperty(name="集計基準日", value=dt.datetime.combine(data.basis_date, dt.time())))
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for name, headers, rows, formats in workbook_sheets(data):
-        ws = book.sheet(name)
-        ws.append(headers)
-        ws.style(ws.cells(1), font=bold, fill=fill)
-        for values in rows:
-            ws.append(values)
-        last = ws.max_row
-        for index, fmt in formats.items():
-            if last >= 2:
-                ws.style(ws.cells(2, last, columns=(index + 1,)), number_format=fmt)
-        ws.style(ws.date_cells(min_row=2), number_format="yyyy/m/d")
+        ws = book.table(name, headers, rows, {"font": bold, "fill": fill}, formats, date_format="yyyy/m/d")
         for column, width in enumerate(ws.text_lengths(), start=1):
             ws.widths[column] = min(60, max(8, width * 1.8 + 2))
         ws.freeze_row = 2

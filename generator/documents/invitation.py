@@ -273,8 +273,8 @@ def sendlist_bytes(ledger: Ledger, plan: MeetingPlan, result: MeetingResult) -> 
     # without a height the second line of a long 所属 is cut off on paper.
     for number in range(3, last + 1):
         row = ws.cells(number, columns=tuple(range(1, printed + 1)))
-        lines = max(_wrapped_lines(str(value or ""), SENDLIST_WIDTHS[column])
-                    for column, (value, _) in enumerate(row))
+        lines = max(_wrapped_lines(str(ws.value(cell) or ""), SENDLIST_WIDTHS[column])
+                    for column, cell in enumerate(row))
         ws.heights[number] = 4 + 13 * lines
     ws.freeze_row = 4
     ws.print_titles = "3:3"

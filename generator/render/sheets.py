@@ -25,8 +25,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import zip_longest
-from operator import itemgetter
+from itertools import repeat, zip_longest
 from types import SimpleNamespace
 
 from .output import FIXED_ZIP_TIME, fix_core_times
@@ -42,7 +41,13 @@ _PLAIN = (0,) * 9
 # Values append can take as they are (once their text is checked), and those that get no date format.
 _UNTIMED_CLASSES = frozenset({str, int, float, bool, type(None)})
 _QUICK_CLASSES = _UNTIMED_CLASSES | {dt.date}
-_VALUE = itemgetter(0)      # of a cell [value, style]
+# Text in a table ("\n"-joined) of which some may start as a formula does.
+_FORMULA_TEXT = re.compile(r"(?:^|\n)[=+\-@]")
+# Values of these classes that are equal print alike (unlike 1 and True, or 0.0 and -0.0).
+_ALIKE_CLASSES = frozenset({str, int, dt.date, type(None)})
+
+# openpyxl's ILLEGAL_CHARACTERS_RE (openpyxl.cell.cell), the control characters a cell cannot hold.
+_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -154,12 +159,11 @@ class _Styles:
 
 
 @dataclass
-class Sheet:
-    """One worksheet: rows of cells [value, style], and the few sheet settings the tool uses."""
+class _Page:
+    """What every worksheet has: its name, the book's style lists, and the few sheet settings the tool uses."""
 
     name: str
     styles: _Styles
-    rows: list[list[list]] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)      # column number -> width
     heights: dict[int, float] = field(default_factory=dict)     # row number -> height
     freeze_row: int = 0            # rows above this one stay put (freeze_panes "A<n>")
@@ -168,7 +172,20 @@ class Sheet:
     landscape_a4_fit_width: bool = False
     margins: tuple[float, float, float, float] = (0.75, 0.75, 1, 1)    # left, right, top, bottom
     validations: list[tuple[str, str, str, str]] = field(default_factory=list)
-    _dates: list[tuple[int, list]] = field(default_factory=list, repr=False)    # (row number, cell) per date
+
+
+@dataclass
+class Sheet(_Page):
+    """One worksheet: rows of values and the styles of the styled cells, written row by row.
+
+    A cell is addressed as (row index, column index), both from 0. Most cells carry no
+    style, so a row's styles are a dict {column index: style} made only when one is set,
+    and appending a row keeps its list of values as it is.
+    """
+
+    rows: list[list] = field(default_factory=list)                  # the values of each row
+    row_styles: list[dict[int, tuple] | None] = field(default_factory=list)     # per row, or None: all plain
+    _dates: list[tuple[int, int]] = field(default_factory=list, repr=False)     # the address of each date
     _time_styles: dict[type, tuple] = field(default_factory=dict, repr=False)
 
     @property
@@ -180,28 +197,37 @@ class Sheet:
 
     @property
     def max_column(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        return max(map(len, self.rows), default=0)
 
     def append(self, values) -> None:
         """A row after the last one (openpyxl's ws.append), dates given openpyxl's automatic format."""
         values = list(values)
-        classes = {value.__class__ for value in values}
-        text = "".join([value for value in values if value.__class__ is str])
-        if classes <= _QUICK_CLASSES and len(text) <= 32767 and not _openpyxl().ILLEGAL_CHARACTERS_RE.search(text):
-            # The usual row: its text looked at once, not cell by cell. A control character or
-            # too long a text in any cell is one in the joined text.
-            cells = [[value, _PLAIN] for value in values]
-        else:
-            cells = [[_checked(value) if isinstance(value, str) else value, _PLAIN] for value in values]
+        kinds = list(map(type, values))
+        classes = set(kinds)
+        if not (classes <= _QUICK_CLASSES and self._plain_text(values, classes)):
+            values = [_checked(value) if isinstance(value, str) else value for value in values]
+        styles = None
         timed = classes - _UNTIMED_CLASSES      # usually {date} or nothing
         if timed:
-            number = len(self.rows) + 1
-            for cell in cells:
-                if cell[0].__class__ in timed and isinstance(cell[0], (dt.date, dt.time, dt.timedelta)):
-                    cell[1] = self._time_style(type(cell[0]))
-                    if isinstance(cell[0], dt.date):
-                        self._dates.append((number, cell))
-        self.rows.append(cells)
+            styles = {}
+            for column, kind in enumerate(kinds):
+                if kind in timed and issubclass(kind, (dt.date, dt.time, dt.timedelta)):
+                    styles[column] = self._time_style(kind)
+                    if issubclass(kind, dt.date):
+                        self._dates.append((len(self.rows), column))
+        self.rows.append(values)
+        self.row_styles.append(styles or None)
+
+    @staticmethod
+    def _plain_text(values: list, classes: set) -> bool:
+        """Whether the row's text needs no cell-by-cell look (no control character, none too long).
+
+        A control character or too long a text in any cell is one in the joined text.
+        """
+        if str not in classes:
+            return True
+        text = "".join(filter(str.__instancecheck__, values)) if len(classes) > 1 else "".join(values)
+        return len(text) <= 32767 and not _ILLEGAL_CHARACTERS.search(text)
 
     def _time_style(self, kind: type) -> tuple:
         """The style openpyxl gives a date, time or duration cell: its automatic number format."""
@@ -211,47 +237,66 @@ class Sheet:
             style = self._time_styles[kind] = _with(_PLAIN, ((3, self.styles.register("number_format", fmt)),))
         return style
 
-    def date_cells(self, min_row: int = 1) -> list[list]:
-        """The cells holding a date (or datetime) in rows min_row and after, row by row, as appended."""
-        return [cell for number, cell in self._dates if number >= min_row]
+    def value(self, address: tuple[int, int]):
+        """The value at an address from `cells` or `date_cells`."""
+        row, column = address
+        return self.rows[row][column]
+
+    def style_of(self, address: tuple[int, int]) -> tuple:
+        """The style ids (openpyxl's StyleArray slots) of the cell at an address."""
+        row, column = address
+        return (self.row_styles[row] or {}).get(column, _PLAIN)
+
+    def date_cells(self, min_row: int = 1) -> list[tuple[int, int]]:
+        """The addresses of the cells holding a date (or datetime) in rows min_row and after, as appended."""
+        return [(row, column) for row, column in self._dates if row >= min_row - 1]
 
     def text_lengths(self) -> list[int]:
         """Per column, the longest value as text (len(str(value or ""))), rows 1 to max_row."""
-        rows = self.rows[:self.max_row]
-        # filter(None) leaves out what `value or ""` turns into "": its length, 0, is the default.
-        return [max(map(len, map(str, filter(None, map(_VALUE, column)))), default=0)
-                for column in zip_longest(*rows, fillvalue=(None, _PLAIN))]
+        lengths = []
+        for column in zip_longest(*self.rows[:self.max_row]):
+            if set(map(type, column)) <= _ALIKE_CLASSES:
+                column = set(column)        # equal values print alike: each looked at once
+            # filter(None) leaves out what `value or ""` turns into "": its length, 0, is the default.
+            lengths.append(max(map(len, map(str, filter(None, column))), default=0))
+        return lengths
 
-    def cells(self, min_row: int, max_row: int | None = None, columns: tuple[int, ...] | None = None) -> list[list]:
-        """The cells of rows min_row..max_row in `columns` (default every column up to max_column), made if missing.
+    def cells(self, min_row: int, max_row: int | None = None,
+              columns: tuple[int, ...] | None = None) -> list[tuple[int, int]]:
+        """The addresses of rows min_row..max_row in `columns` (default every column up to max_column), made if missing.
 
         Like openpyxl's iter_rows: asking for a cell makes it (empty, unstyled).
         """
         max_row = min_row if max_row is None else max_row
         columns = columns or tuple(range(1, self.max_column + 1))
+        widest = max(columns, default=0)
+        while len(self.rows) < max_row:
+            self.rows.append([])
+            self.row_styles.append(None)
         found = []
-        for number in range(min_row, max_row + 1):
-            while len(self.rows) < number:
-                self.rows.append([])
-            row = self.rows[number - 1]
-            for column in columns:
-                while len(row) < column:
-                    row.append([None, _PLAIN])
-                found.append(row[column - 1])
+        for index in range(min_row - 1, max_row):
+            row = self.rows[index]
+            if len(row) < widest:
+                row += [None] * (widest - len(row))
+            found += [(index, column - 1) for column in columns]
         return found
 
-    def style(self, cells: list[list], **attrs) -> None:
+    def style(self, cells: list[tuple[int, int]], **attrs) -> None:
         """Set font=, fill=, border=, alignment=, number_format= on every cell, registering each style once, in order."""
         if not cells:
             return      # openpyxl registers a style only when it sets it on a cell
         changes = tuple((_SLOT[name], self.styles.register(name, value)) for name, value in attrs.items())
         done: dict[tuple, tuple] = {}
-        for cell in cells:
-            before = cell[1]
+        row_styles = self.row_styles
+        for row, column in cells:
+            styles = row_styles[row]
+            if styles is None:
+                styles = row_styles[row] = {}
+            before = styles.get(column, _PLAIN)
             after = done.get(before)
             if after is None:
                 after = done[before] = _with(before, changes)
-            cell[1] = after
+            styles[column] = after
 
 
 def _with(style: tuple, changes: tuple) -> tuple:
@@ -271,20 +316,153 @@ def _checked(value: str) -> str:
 
 
 @dataclass
+class Table(_Page):
+    """A sheet that is one table: a header row in one style, then rows of values, written column by column.
+
+    `Book.table` makes one when the rows allow it (all as wide as the header, values of
+    the quick classes, text that needs no cell-by-cell look), and otherwise a Sheet given
+    the same calls; the bytes are the same either way (tests/test_xlsx.py compares them).
+    A table's columns mostly repeat a few values in one style (the 年次集計's who and when,
+    counts, ○), so each column's distinct values are turned into XML once and its cells
+    are looked up in bulk, instead of every cell going through Python one by one.
+    """
+
+    header: list[str] = field(default_factory=list)
+    columns: list[tuple] = field(default_factory=list)        # the body, column by column
+    header_style: tuple = _PLAIN
+    column_styles: list[dict[type, tuple]] = field(default_factory=list)      # per column: value class -> style
+    distinct: list[set | None] = field(default_factory=list)   # per column its distinct values, when alike
+    formula_text: bool = True       # some text may start as a formula does (then written quote-prefixed)
+
+    @property
+    def max_row(self) -> int:
+        return 1 + len(self.columns[0])
+
+    @property
+    def max_column(self) -> int:
+        return len(self.header)
+
+    def text_lengths(self) -> list[int]:
+        """Per column, the longest value as text (len(str(value or ""))), the header included."""
+        return [max(len(title), max(map(len, map(str, filter(None, column if distinct is None else distinct))),
+                                    default=0))
+                for title, column, distinct in zip(self.header, self.columns, self.distinct)]
+
+    def new_styles(self, known: dict[tuple, int]) -> list[tuple]:
+        """The styles this table's cells use that are not in `known`, in the order of their first cells.
+
+        That is the order openpyxl gives them xf ids: row by row, left to right. Text read
+        as a formula is written in its style with Excel's hidden apostrophe, another style.
+        """
+        firsts: dict[tuple, tuple[int, int]] = {}
+
+        def seen(style: tuple, row: int, column: int) -> None:
+            if style not in firsts or (row, column) < firsts[style]:
+                firsts[style] = (row, column)
+
+        formulas = [column for column, title in enumerate(self.header)
+                    if self.formula_text and title.startswith(FORMULA_START)]
+        if formulas and _quoted(self.header_style) not in known:
+            seen(_quoted(self.header_style), 0, formulas[0])
+        if len(formulas) < len(self.header) and self.header_style not in known:
+            seen(self.header_style, 0, next(c for c in range(len(self.header)) if c not in formulas))
+        for column, (values, styles, distinct) in enumerate(zip(self.columns, self.column_styles, self.distinct)):
+            for kind, style in styles.items():
+                if kind is not str or not self.formula_text:
+                    if style not in known:
+                        seen(style, 1 + list(map(type, values)).index(kind), column)
+                    continue
+                texts = {value for value in (values if distinct is None else distinct) if value.__class__ is str}
+                formulas = [value for value in texts if value.startswith(FORMULA_START)]
+                if formulas and _quoted(style) not in known:
+                    seen(_quoted(style), 1 + min(map(values.index, formulas)), column)
+                if len(formulas) < len(texts) and style not in known:
+                    seen(style, 1 + next(row for row, value in enumerate(values)
+                                         if value.__class__ is str and not value.startswith(FORMULA_START)), column)
+        return sorted(firsts, key=firsts.__getitem__)
+
+
+def _quoted(style: tuple) -> tuple:
+    """The style with Excel's hidden apostrophe: text that would be read as a formula stays text."""
+    return style[:_QUOTE] + (1,) + style[_QUOTE + 1:]
+
+
+
+@dataclass
 class Book:
     """A workbook to be written as xlsx bytes by `xlsx_bytes`."""
 
-    sheets: list[Sheet] = field(default_factory=list)
+    sheets: list[Sheet | Table] = field(default_factory=list)
     styles: _Styles = field(default_factory=_Styles)
     title: str | None = None
     subject: str | None = None
     keywords: str | None = None
-    custom: list = field(default_factory=list)       # openpyxl.packaging.custom properties, in order
+    custom: list = field(default_factory=list)       # openpyxl.packaging.custom properties (name, value), in order
 
     def sheet(self, name: str) -> Sheet:
         made = Sheet(name, self.styles)
         self.sheets.append(made)
         return made
+
+    def table(self, name: str, header: list[str], rows: list[list], header_style: dict,
+              formats: dict[int, str] | None = None, date_format: str = "") -> Sheet | Table:
+        """A sheet of one table: `header` in `header_style` (font=, fill=, ...), then `rows`.
+
+        `formats` gives a column (index from 0) its number format below the header;
+        `date_format` is given to every date below it. The result is the sheet
+        `_table_as_sheet` makes with the same arguments, written faster when the rows allow.
+        """
+        formats = formats or {}
+        width = len(header)
+        if not (width and rows and set(map(type, header)) == {str} and set(map(len, rows)) == {width}
+                and set(formats) <= set(range(width))):
+            return self._table_as_sheet(name, header, rows, header_style, formats, date_format)
+        columns = list(zip(*rows))
+        column_kinds = [set(map(type, values)) for values in columns]
+        kinds = set().union(*column_kinds)
+        distinct = [set(values) if found <= _ALIKE_CLASSES else None for values, found in zip(columns, column_kinds)]
+        texts = list(header)
+        for values, found, seen in zip(columns, column_kinds, distinct):
+            if str in found:
+                texts += filter(str.__instancecheck__, values if seen is None else seen)
+        joined = "\n".join(texts)
+        if not (kinds <= _QUICK_CLASSES and max(map(len, texts)) <= 32767 and not _ILLEGAL_CHARACTERS.search(joined)):
+            return self._table_as_sheet(name, header, rows, header_style, formats, date_format)
+        styles = self.styles
+        # Styles registered in the order the Sheet registers them, which numbers them in styles.xml.
+        header_changes = tuple((_SLOT[attr], styles.register(attr, value)) for attr, value in header_style.items())
+        has_dates = dt.date in kinds
+        automatic = styles.register("number_format", _openpyxl().get_time_format(dt.date)) if has_dates else 0
+        format_ids = {column: styles.register("number_format", fmt) for column, fmt in formats.items()}
+        date_id = styles.register("number_format", date_format) if date_format and has_dates else None
+        table = Table(name, styles, header=list(header), columns=columns, header_style=_with(_PLAIN, header_changes),
+                      distinct=distinct, formula_text=bool(_FORMULA_TEXT.search(joined)))
+        for column, found in enumerate(column_kinds):
+            # Only the number format differs: the dates' own, else the column's, else openpyxl's for a date.
+            column_format = format_ids.get(column)
+            numbers = {kind: column_format or 0 for kind in found}
+            if dt.date in found:
+                numbers[dt.date] = next(n for n in (date_id, column_format, automatic) if n is not None)
+            table.column_styles.append({kind: _with(_PLAIN, ((3, number),)) if number else _PLAIN
+                                        for kind, number in numbers.items()})
+        self.sheets.append(table)
+        return table
+
+    def _table_as_sheet(self, name: str, header: list, rows: list[list], header_style: dict,
+                        formats: dict[int, str], date_format: str) -> Sheet:
+        """The table as a Sheet, cell by cell: what `table` means, for any rows."""
+        ws = self.sheet(name)
+        ws.append(header)
+        ws.style(ws.cells(1), **header_style)
+        for values in rows:
+            ws.append(values)
+        last = ws.max_row
+        for index, fmt in formats.items():
+            if last >= 2:
+                ws.style(ws.cells(2, last, columns=(index + 1,)), number_format=fmt)
+        if date_format:
+            ws.style(ws.date_cells(min_row=2), number_format=date_format)
+        return ws
 
 
 # --- serialising ---------------------------------------------------------------------
@@ -294,19 +472,36 @@ class _CellTails:
 
     The sheets of a workbook repeat values (the 年次集計 puts the 都道府県, 市町村, 年度 and
     基準日 on every row of every sheet; IDs and small counts recur), so each distinct value
-    and style is turned into XML once. Most cells are unstyled text or whole numbers, looked
-    up by value alone; other keys hold the class, because 1, 1.0 and True are equal as keys
-    but not as cells. A style gets its xf id where openpyxl gives it one: at its first cell.
+    and style is turned into XML once. Most cells are unstyled text or whole numbers, kept
+    by value alone (no text equals a number); other keys hold the class, because 1, 1.0 and
+    True are equal as keys but not as cells, and values of classes whose equal values may
+    print differently (0.0 and -0.0) are keyed by their repr. A style gets its xf id where
+    openpyxl gives it one: at its first cell.
     """
 
     def __init__(self):
         self.xf_ids: dict[tuple, int] = {_PLAIN: 0}
-        self.plain_texts: dict[str, str] = {}
-        self.plain_ints: dict[int, str] = {}
+        self.plain: dict[str | int, str] = {}       # unstyled str and int cells (exactly those classes)
         self.others: dict[tuple, str] = {}
 
-    def tail(self, value, style: tuple) -> str:
-        return _cell_tail(value, style, self.xf_ids, _openpyxl())
+    def find(self, value, style: tuple) -> str | None:
+        """The cell's XML after its reference, made on its first sight; None for a cell not written.
+
+        `_rows_xml` does the same inline, for speed.
+        """
+        cls = value.__class__
+        if style is _PLAIN and (cls is str or cls is int):
+            tail = self.plain.get(value)
+            if tail is None:
+                tail = self.plain[value] = _cell_tail(value, style, self.xf_ids, _openpyxl())
+        elif value is None and style == _PLAIN:
+            return None         # a cell openpyxl made but nothing was put in
+        else:
+            key = (cls, value if cls in _ALIKE_CLASSES else repr(value), style)
+            tail = self.others.get(key)
+            if tail is None:
+                tail = self.others[key] = _cell_tail(value, style, self.xf_ids, _openpyxl())
+        return tail
 
 
 @lru_cache(maxsize=1024)
@@ -318,7 +513,7 @@ def _number_text(number: float) -> str:
     return _openpyxl().safe_string(number)
 
 
-def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
+def _sheet_xml(sheet: Sheet | Table, tails: _CellTails) -> bytes:
     letter = _openpyxl().get_column_letter
     last_row, last_column = sheet.max_row, sheet.max_column        # each a walk over the rows
     out = [_SHEET_HEAD, '<pageSetUpPr fitToPage="1"/>' if sheet.landscape_a4_fit_width else "<pageSetUpPr/>",
@@ -338,30 +533,10 @@ def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
         out.append("</cols>")
     out.append("<sheetData>")
     starts = [f'<c r="{letter(c)}' for c in range(1, last_column + 1)]
-    plain_texts, plain_ints, others, tail_of = tails.plain_texts, tails.plain_ints, tails.others, tails.tail
-    for number in range(1, last_row + 1):
-        height = sheet.heights.get(number)
-        out.append(f'<row r="{number}" ht="{_number_text(height)}" customHeight="1">' if height is not None
-                   else f'<row r="{number}">')
-        end = f'{number}"'
-        for start, (value, style) in zip(starts, sheet.rows[number - 1]):
-            if style is _PLAIN and value.__class__ is str:
-                tail = plain_texts.get(value)
-                if tail is None:
-                    tail = plain_texts[value] = tail_of(value, style)
-            elif style is _PLAIN and value.__class__ is int:
-                tail = plain_ints.get(value)
-                if tail is None:
-                    tail = plain_ints[value] = tail_of(value, style)
-            elif value is None and style == _PLAIN:
-                continue        # a cell openpyxl made but nothing was put in
-            else:
-                key = (value.__class__, value, style)
-                tail = others.get(key)
-                if tail is None:
-                    tail = others[key] = tail_of(value, style)
-            out.append(f"{start}{end}{tail}")
-        out.append("</row>")
+    if isinstance(sheet, Table):
+        _table_rows_xml(sheet, starts, tails, out)
+    else:
+        _rows_xml(sheet.rows[:last_row], sheet.row_styles, 1, sheet.heights, starts, tails, out)
     out.append("</sheetData>")
     if sheet.validations:
         out.append(f'<dataValidations count="{len(sheet.validations)}">')
@@ -376,6 +551,77 @@ def _sheet_xml(sheet: Sheet, tails: _CellTails) -> bytes:
         out.append('<pageSetup orientation="landscape" paperSize="9" fitToHeight="0" fitToWidth="1"/>')
     out.append("</worksheet>")
     return "".join(out).encode("ascii")
+
+
+def _row_head(number: int, heights: dict[int, float]) -> str:
+    height = heights.get(number)
+    return (f'<row r="{number}" ht="{_number_text(height)}" customHeight="1">' if height is not None
+            else f'<row r="{number}">')
+
+
+def _rows_xml(rows: list[list], row_styles: list, first: int, heights: dict[int, float], starts: list[str],
+              tails: _CellTails, out: list[str]) -> None:
+    """Rows numbered from `first`, cell by cell, in column order: a style gets its xf id at its first cell."""
+    plain, others, xf_ids = tails.plain, tails.others, tails.xf_ids
+    for number, (values, styles) in enumerate(zip(rows, row_styles), start=first):
+        out.append(_row_head(number, heights))
+        end = f'{number}"'
+        if styles:
+            cell_styles = [_PLAIN] * len(values)
+            for column, style in styles.items():
+                cell_styles[column] = style
+        else:
+            cell_styles = repeat(_PLAIN)
+        for start, value, style in zip(starts, values, cell_styles):
+            # _CellTails.find, inline: this runs once per cell.
+            cls = value.__class__
+            if style is _PLAIN and (cls is str or cls is int):
+                tail = plain.get(value)
+                if tail is None:
+                    tail = plain[value] = _cell_tail(value, style, xf_ids, _openpyxl())
+            elif value is None and style == _PLAIN:
+                continue        # a cell openpyxl made but nothing was put in
+            else:
+                key = (cls, value if cls in _ALIKE_CLASSES else repr(value), style)
+                tail = others.get(key)
+                if tail is None:
+                    tail = others[key] = _cell_tail(value, style, xf_ids, _openpyxl())
+            out.append(f"{start}{end}{tail}")
+        out.append("</row>")
+
+
+_NUMBER = "\0"        # where a table row's number goes in its cells' XML
+
+
+def _table_rows_xml(table: Table, starts: list[str], tails: _CellTails, out: list[str]) -> None:
+    """The header row cell by cell, then the body column by column: each distinct value of a column once.
+
+    A body cell's XML is made with a NUL where its row number goes (no cell can hold a
+    NUL: Book.table refuses control characters), so a row is its cells joined, with the
+    number put in once; a cell that is not written is "".
+    """
+    xf_ids = tails.xf_ids
+    for style in table.new_styles(xf_ids):
+        xf_ids[style] = len(xf_ids)
+    header_styles = dict.fromkeys(range(len(table.header)), table.header_style)
+    _rows_xml([table.header], [header_styles], 1, table.heights, starts, tails, out)
+    find = tails.find
+    columns = []
+    for start, values, styles, distinct in zip(starts, table.columns, table.column_styles, table.distinct):
+        start += _NUMBER + '"'
+
+        def cell(value, styles=styles, start=start) -> str:
+            tail = find(value, styles[value.__class__])
+            return "" if tail is None else start + tail
+
+        if distinct is None:        # True and 1, or 0.0 and -0.0, are one key but two cells
+            columns.append(list(map(cell, values)))
+        else:
+            columns.append(list(map({value: cell(value) for value in distinct}.__getitem__, values)))
+    heights = table.heights
+    for number, row in enumerate(zip(*columns), start=2):
+        head = _row_head(number, heights) if heights else f'<row r="{number}">'
+        out.append(head + "".join(row).replace(_NUMBER, str(number)) + "</row>")
 
 
 def _cell_tail(value, style: tuple, xf_ids: dict[tuple, int], op: SimpleNamespace) -> str:
@@ -482,6 +728,18 @@ def _core_part(title: str | None, subject: str | None, keywords: str | None) -> 
     return _part("docProps/core.xml", fix_core_times(tostring(props.to_tree())))
 
 
+@lru_cache(maxsize=64)
+def _custom_part(props: tuple[tuple[type, str, object], ...]) -> _Part:
+    """docProps/custom.xml of (property class, name, value), the fields the tool sets; the same all year."""
+    from openpyxl.packaging.custom import CustomPropertyList
+    from openpyxl.xml.functions import tostring
+
+    made = CustomPropertyList()
+    for kind, name, value in props:
+        made.append(kind(name=name, value=value))
+    return _part("docProps/custom.xml", tostring(made.to_tree()))
+
+
 _STYLESHEETS: dict[tuple, _Part] = {}
 
 
@@ -515,13 +773,7 @@ def xlsx_bytes(book: Book) -> bytes:
     parts = [fixed["docProps/app.xml"], _core_part(book.title, book.subject, book.keywords),
              fixed["xl/theme/theme1.xml"]]
     if book.custom:
-        from openpyxl.packaging.custom import CustomPropertyList
-        from openpyxl.xml.functions import tostring
-
-        props = CustomPropertyList()
-        for prop in book.custom:
-            props.append(prop)
-        parts.append(_part("docProps/custom.xml", tostring(props.to_tree())))
+        parts.append(_custom_part(tuple((type(prop), prop.name, prop.value) for prop in book.custom)))
     parts += sheets
     parts.append(_styles_part(book.styles, tails.xf_ids))
     parts.append(fixed["_rels/.rels"])
