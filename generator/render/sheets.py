@@ -7,7 +7,8 @@ theme into every file. Here a sheet is rows of plain values and style ids:
 a style is registered once per styling call, not once per cell; the sheet XML
 is built as text; the parts that never change (theme, relationships, content
 types) and the stylesheet of each distinct style set are made by openpyxl
-itself once per process and kept compressed.
+itself once per process and kept compressed. A sheet that is one table (the
+年次集計's) is kept as columns and written column by column (`Book.table`).
 
 What comes out is byte for byte what `openpyxl` + `output.workbook_bytes`
 made before (tests/test_xlsx.py compares them on hostile values), including
@@ -609,15 +610,13 @@ def _table_rows_xml(table: Table, starts: list[str], tails: _CellTails, out: lis
     columns = []
     for start, values, styles, distinct in zip(starts, table.columns, table.column_styles, table.distinct):
         start += _NUMBER + '"'
-
-        def cell(value, styles=styles, start=start) -> str:
-            tail = find(value, styles[value.__class__])
-            return "" if tail is None else start + tail
-
         if distinct is None:        # True and 1, or 0.0 and -0.0, are one key but two cells
-            columns.append(list(map(cell, values)))
+            columns.append(["" if (tail := find(value, styles[value.__class__])) is None else start + tail
+                            for value in values])
         else:
-            columns.append(list(map({value: cell(value) for value in distinct}.__getitem__, values)))
+            xml = {value: "" if (tail := find(value, styles[value.__class__])) is None else start + tail
+                   for value in distinct}
+            columns.append(list(map(xml.__getitem__, values)))
     heights = table.heights
     for number, row in enumerate(zip(*columns), start=2):
         head = _row_head(number, heights) if heights else f'<row r="{number}">'
