@@ -241,6 +241,47 @@ def test_a_table_gives_the_bytes_of_the_same_calls_cell_by_cell_and_of_openpyxl(
     assert quick > 300      # most tables took the column-by-column way, which is what is under test
 
 
+def _same_three_ways(tables: list[tuple], styles: list[dict]) -> tuple[list, bytes]:
+    """Book.table, _table_as_sheet and openpyxl on the same tables: their bytes, checked equal, and what table made.
+
+    A table is (header, rows, formats, date_format); header and rows may be factories of
+    iterables, called once per writer, so a generator is read by each writer afresh.
+    """
+    made_by = lambda part: part() if callable(part) else part
+    fast, slow, made = Book(), Book(), []
+    for number, ((header, rows, formats, date_format), style) in enumerate(zip(tables, styles)):
+        made.append(fast.table(f"t{number}", made_by(header), made_by(rows), style, formats, date_format))
+        reference = slow._table_as_sheet(f"t{number}", made_by(header), made_by(rows), style, formats, date_format)
+        assert made[-1].text_lengths() == reference.text_lengths()
+    data = xlsx_bytes(fast)
+    assert_same(data, xlsx_bytes(slow))
+    as_lists = [(list(made_by(header)), [list(values) for values in made_by(rows)], formats, date_format)
+                for header, rows, formats, date_format in tables]
+    assert_same(data, _tables_with_openpyxl(as_lists, styles))
+    return made, data
+
+
+def test_a_table_may_be_given_as_iterables_like_the_sheet_it_stands_for():
+    # _table_as_sheet (ws.append) takes any iterable; Book.table measured len() of rows it
+    # had not listed: a generator of rows gave an empty table, a generator row a TypeError.
+    font, fill, *_ = _styles()
+    style = {"font": font, "fill": fill}
+    tables = [(lambda: iter(["件数", "=合計"]), lambda: ([n, "=x" if n else "a"] for n in range(3)), {0: "0"}, ""),
+              (("氏名", "日付"), lambda: [(value for value in ("b", D(2026, 4, n))) for n in (1, 2)], {}, "yyyy/m/d"),
+              (("a", "b"), ((1, 2.5), ("c", None)), {1: "0.0"}, "")]
+    made, data = _same_three_ways(tables, [style] * 3)
+    ws = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    assert [[cell.value for cell in row] for row in ws.iter_rows()] == [["件数", "=合計"], [0, "a"], [1, "=x"], [2, "=x"]]
+    assert made[0].max_row == 4 and made[1].max_row == 3
+
+
+def test_a_table_with_no_header_cells_styles_a1_as_openpyxl_does():
+    # openpyxl's ws[1] on an empty first row makes and styles A1 (its max_column is at least 1).
+    font, *_ = _styles()
+    made, data = _same_three_ways([([], [[1]], {}, "")], [{"font": font}])
+    assert made[0].style_of((0, 0)) != (0,) * 9
+
+
 def test_signed_zeros_are_two_cells_as_openpyxl_writes_them():
     # 0.0 == -0.0 as dict keys; openpyxl writes "0" and "-0". Made once per workbook, one must not stand for the other.
     rows = [[-0.0, 0.0], [0.0, -0.0], [0, 0.0]]
