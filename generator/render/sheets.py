@@ -269,7 +269,8 @@ class Sheet(_Page):
         Like openpyxl's iter_rows: asking for a cell makes it (empty, unstyled).
         """
         max_row = min_row if max_row is None else max_row
-        columns = columns or tuple(range(1, self.max_column + 1))
+        # openpyxl's max_column is at least 1, even on a sheet of empty rows.
+        columns = columns or tuple(range(1, max(self.max_column, 1) + 1))
         widest = max(columns, default=0)
         while len(self.rows) < max_row:
             self.rows.append([])
@@ -414,8 +415,14 @@ class Book:
         `_table_as_sheet` makes with the same arguments, written faster when the rows allow.
         """
         formats = formats or {}
+        # Any iterables, as ws.append takes: listed once here, so the fallback reads what was measured.
+        header, rows = list(header), list(rows)
         width = len(header)
-        if not (width and rows and set(map(type, header)) == {str} and set(map(len, rows)) == {width}
+        try:
+            widths = set(map(len, rows))
+        except TypeError:       # a row that is an iterator: only the cell-by-cell way reads it
+            widths = None
+        if not (width and rows and set(map(type, header)) == {str} and widths == {width}
                 and set(formats) <= set(range(width))):
             return self._table_as_sheet(name, header, rows, header_style, formats, date_format)
         columns = list(zip(*rows))
@@ -436,7 +443,7 @@ class Book:
         automatic = styles.register("number_format", _openpyxl().get_time_format(dt.date)) if has_dates else 0
         format_ids = {column: styles.register("number_format", fmt) for column, fmt in formats.items()}
         date_id = styles.register("number_format", date_format) if date_format and has_dates else None
-        table = Table(name, styles, header=list(header), columns=columns, header_style=_with(_PLAIN, header_changes),
+        table = Table(name, styles, header=header, columns=columns, header_style=_with(_PLAIN, header_changes),
                       distinct=distinct, formula_text=bool(_FORMULA_TEXT.search(joined)))
         for column, found in enumerate(column_kinds):
             # Only the number format differs: the dates' own, else the column's, else openpyxl's for a date.
