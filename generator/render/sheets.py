@@ -362,12 +362,12 @@ class Table(_Page):
             if style not in firsts or (row, column) < firsts[style]:
                 firsts[style] = (row, column)
 
-        formulas = [column for column, title in enumerate(self.header)
-                    if self.formula_text and title.startswith(FORMULA_START)]
-        if formulas and _quoted(self.header_style) not in known:
-            seen(_quoted(self.header_style), 0, formulas[0])
-        if len(formulas) < len(self.header) and self.header_style not in known:
-            seen(self.header_style, 0, next(c for c in range(len(self.header)) if c not in formulas))
+        quoted_titles = [column for column, title in enumerate(self.header)
+                         if self.formula_text and title.startswith(FORMULA_START)]
+        if quoted_titles and _quoted(self.header_style) not in known:
+            seen(_quoted(self.header_style), 0, quoted_titles[0])
+        if len(quoted_titles) < len(self.header) and self.header_style not in known:
+            seen(self.header_style, 0, next(c for c in range(len(self.header)) if c not in quoted_titles))
         for column, (values, styles, distinct) in enumerate(zip(self.columns, self.column_styles, self.distinct)):
             for kind, style in styles.items():
                 if kind is not str or not self.formula_text:
@@ -389,7 +389,6 @@ def _quoted(style: tuple) -> tuple:
     return style[:_QUOTE] + (1,) + style[_QUOTE + 1:]
 
 
-
 @dataclass
 class Book:
     """A workbook to be written as xlsx bytes by `xlsx_bytes`."""
@@ -402,6 +401,7 @@ class Book:
     custom: list = field(default_factory=list)       # openpyxl.packaging.custom properties (name, value), in order
 
     def sheet(self, name: str) -> Sheet:
+        """A new empty worksheet after the others."""
         made = Sheet(name, self.styles)
         self.sheets.append(made)
         return made
@@ -413,6 +413,8 @@ class Book:
         `formats` gives a column (index from 0) its number format below the header;
         `date_format` is given to every date below it. The result is the sheet
         `_table_as_sheet` makes with the same arguments, written faster when the rows allow.
+        Which of the two comes back depends on the rows, so a caller uses only what both
+        have: the page settings (widths, freeze_row, ...) and `text_lengths`.
         """
         formats = formats or {}
         # Any iterables, as ws.append takes: listed once here, so the fallback reads what was measured.
@@ -634,7 +636,7 @@ def _cell_tail(value, style: tuple, xf_ids: dict[tuple, int], op: SimpleNamespac
     """A cell's XML after its reference: style, type and value, as openpyxl writes them."""
     cls = value.__class__
     if cls is str and value.startswith(FORMULA_START):
-        style = style[:_QUOTE] + (1,) + style[_QUOTE + 1:]      # Excel's hidden apostrophe
+        style = _quoted(style)
     styled = f' s="{xf_ids.setdefault(style, len(xf_ids))}"' if style != _PLAIN else ""
     if cls is str:
         if value[:1] == "#" and value in op.ERROR_CODES:      # every error code starts with "#"
