@@ -275,6 +275,42 @@ def test_a_table_may_be_given_as_iterables_like_the_sheet_it_stands_for():
     assert made[0].max_row == 4 and made[1].max_row == 3
 
 
+_EDGE_TABLES = {
+    "formula text first and later in a column, in header and body": (
+        ["=見出し", "件数", "-備考"], [["x", 1, "=a"], ["=y", 2, "b"], ["@", None, "+c"]], {1: "0"}, ""),
+    "error codes in a formatted column": (["#N/A", "b"], [["#N/A", "#DIV/0!"], ["#REF!", 1]], {0: "0"}, ""),
+    "None in formatted, General and plain columns": (["a", "b", "c"], [[None] * 3, [1, None, "x"]],
+                                                     {0: "0", 2: "General"}, ""),
+    "bool, int and float alike as keys": (["a", "b"], [[True, 1], [1, 1.0], [1.0, True], [0, -0.0], [False, 0.0]],
+                                         {1: "0.00%"}, ""),
+    "nan and infinities": (["a"], [[float("nan")], [float("inf")], [float("-inf")]], {0: "0.0"}, ""),
+    "dates in formatted columns": (["a", "b", "c"], [[D(2026, 1, 1), D(2026, 1, 2), 1], [2, None, D(2027, 1, 1)]],
+                                   {0: "0", 2: "General"}, "yyyy/m/d"),
+    "dates in formatted columns, no date format": (["a", "b"], [[D(2026, 1, 1), D(2026, 1, 2)], [2, "x"]],
+                                                   {0: "mm-dd-yy"}, ""),
+    # The date style is first met in column B (row 2), the quoted style in column A (row 3),
+    # and the date style again in column A (row 4): xf ids follow rows, not columns.
+    "a style first met in a later column": (["a", "b"], [["x", D(2026, 1, 1)], ["=y", "z"], [D(2026, 1, 2), "w"]],
+                                            {}, ""),
+    "empty titles, one column": ([""], [[""], ["=x"], [""]], {}, ""),
+    "more than 702 columns": ([f"列{n}" for n in range(703)], [[n % 3 for n in range(703)], ["=x"] * 703],
+                              {702: "0", 26: "#,##0"}, ""),
+}
+
+
+@pytest.mark.parametrize("case", list(_EDGE_TABLES))
+def test_a_table_at_the_edges_gives_the_bytes_of_openpyxl_column_by_column(case):
+    from generator.render.sheets import Table
+
+    font, fill, border, alignment = _styles()
+    # Header styles with a number format and an alignment, several new styles per table, and
+    # a second table in the same book whose styles are partly those of the first.
+    styles = [{"number_format": "0.00%", "alignment": alignment, "font": font}, {"fill": fill, "font": font}]
+    table = _EDGE_TABLES[case]
+    made, _ = _same_three_ways([table, table], styles)
+    assert all(isinstance(sheet, Table) for sheet in made)
+
+
 def test_a_table_with_no_header_cells_styles_a1_as_openpyxl_does():
     # openpyxl's ws[1] on an empty first row makes and styles A1 (its max_column is at least 1).
     font, *_ = _styles()
