@@ -355,6 +355,8 @@ class Table(_Page):
 
         That is the order openpyxl gives them xf ids: row by row, left to right. Text read
         as a formula is written in its style with Excel's hidden apostrophe, another style.
+        It decides as `_cell_tail` does (which style a cell is written in, an empty unstyled
+        cell not written); a change to one is a change to both.
         """
         firsts: dict[tuple, tuple[int, int]] = {}
 
@@ -633,7 +635,10 @@ def _table_rows_xml(table: Table, starts: list[str], tails: _CellTails, out: lis
 
 
 def _cell_tail(value, style: tuple, xf_ids: dict[tuple, int], op: SimpleNamespace) -> str:
-    """A cell's XML after its reference: style, type and value, as openpyxl writes them."""
+    """A cell's XML after its reference: style, type and value, as openpyxl writes them.
+
+    Table.new_styles numbers the styles a table's cells are written in by the same rules.
+    """
     cls = value.__class__
     if cls is str and value.startswith(FORMULA_START):
         style = _quoted(style)
