@@ -339,6 +339,8 @@ def _render_in_worker(plan: MeetingPlan, folder: str) -> MeetingResult:
     save = WorkerSave()
     result = write_meeting(worker_ledger(), plan, folder, _worker_templates(), save=save)
     result.digests = save.digests
+    # The batch has the plan: sent back, its members were pickled twice more per meeting.
+    result.plan = None
     return result
 
 
@@ -443,6 +445,7 @@ class Invitations(DocumentType):
             futures = [run.pool().submit(_render_in_worker, i.plan, letters_dir) for i in items]
             for item, future in zip(items, futures):
                 item.result = future.result()
+                item.result.plan = item.plan
                 run.written_elsewhere += item.result.written
                 run.digests.update(item.result.digests)
                 run.progress(len(item.result.letters))
