@@ -108,6 +108,20 @@ def test_jobs_put_the_months_labels_from_the_first_free_label(tmp_path):
     assert [t for t in labels if t.endswith("様") or t.endswith("御中")] == posted and len(posted) == 24
 
 
+def test_jobs_workers_leave_ctrl_c_to_the_batch(tmp_path):
+    # Ctrl-C reaches every process of the terminal; the batch stops its workers itself, and a
+    # worker waiting for its next task must not die printing a traceback.
+    from generator.documents.base import BatchRun
+
+    ledger, findings = read_ledger(SAMPLE)
+    run = BatchRun(ledger=ledger, report=None, folder=tmp_path, templates_dir=None, save=lambda p, d: True,
+                   progress=lambda n: None, fiscal_year=2026, jobs=2)
+    try:
+        assert run.pool().submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+    finally:
+        run.close()
+
+
 def test_jobs_report_a_broken_template_as_one_process_does(tmp_path):
     # Worker processes compile the templates when they start; a template that fails there must
     # still stop the batch with the message and exit code of --jobs 1, not a broken pool.

@@ -125,6 +125,12 @@ _WORKER_BUILDS: dict[str, Callable[[Ledger, str | Path | None], object]] = {}
 
 def _init_worker(ledger: Ledger, templates_dir: str | Path | None,
                  builds: dict[str, Callable[[Ledger, str | Path | None], object]]) -> None:
+    import signal
+
+    # Ctrl-C reaches every process of the terminal. The batch stops its workers itself
+    # (close), dropping the work not begun; a worker waiting for its next task died of it
+    # printing a multiprocessing traceback under 「中断しました。」.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.clear()
     _WORKER.update(ledger=ledger, templates_dir=templates_dir)
     # Built now, while the batch is still planning (BatchRun.start_workers), not in the first
