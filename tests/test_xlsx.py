@@ -202,21 +202,8 @@ def _tables_with_openpyxl(tables: list[tuple], styles: list[dict]) -> bytes:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for number, ((header, rows, formats, date_format), style) in enumerate(zip(tables, styles)):
-        ws = wb.create_sheet(f"t{number}")
-        ws.append(typed(header))
-        for cell in ws[1]:
-            for attr, value in style.items():
-                setattr(cell, attr, value)
-        for values in rows:
-            ws.append(typed(values))
-        for index, fmt in formats.items():
-            for cells in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-                for cell in cells:
-                    cell.number_format = fmt
-        for cells in ws.iter_rows(min_row=2):
-            for cell in cells:
-                if date_format and isinstance(cell.value, dt.date):
-                    cell.number_format = date_format
+        before.table_sheet(wb, f"t{number}", typed(header), [typed(values) for values in rows], style, formats,
+                           date_format)
     return workbook_bytes(wb)
 
 

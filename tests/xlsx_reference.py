@@ -164,6 +164,27 @@ def workbook(ledger: Ledger, data: Honoraria) -> bytes:
     return workbook_bytes(wb)
 
 
+def table_sheet(wb, name: str, header: list, rows: list[list], header_style: dict, formats: dict[int, str],
+                date_format: str):
+    """A sheet of one table, cell by cell in openpyxl, as the 年次集計 was made (what Book.table means)."""
+    ws = wb.create_sheet(name)
+    ws.append(header)
+    for cell in ws[1]:
+        for attr, value in header_style.items():
+            setattr(cell, attr, value)
+    for values in rows:
+        ws.append(values)
+    for index, fmt in formats.items():
+        for cells in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
+            for cell in cells:
+                cell.number_format = fmt
+    for cells in ws.iter_rows(min_row=2):
+        for cell in cells:
+            if date_format and isinstance(cell.value, dt.date):
+                cell.number_format = date_format
+    return ws
+
+
 def summary_workbook(data: AnnualData) -> bytes:
     """年次集計_YYYY.xlsx for the 都道府県: who and when on the file and on every row, numbers as numbers."""
     from openpyxl import Workbook
@@ -182,22 +203,9 @@ def summary_workbook(data: AnnualData) -> bytes:
         if value != "":
             wb.custom_doc_props.append(kind(name=name, value=value))
     wb.custom_doc_props.append(DateTimeProperty(name="集計基準日", value=dt.datetime.combine(data.basis_date, dt.time())))
+    header_style = {"font": Font(bold=True), "fill": PatternFill("solid", fgColor="DDEBF7")}
     for name, headers, rows, formats in workbook_sheets(data):
-        ws = wb.create_sheet(name)
-        ws.append(headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        for values in rows:
-            ws.append(values)
-        for index, fmt in formats.items():
-            for cells in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-                for cell in cells:
-                    cell.number_format = fmt
-        for cells in ws.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy/m/d"
+        ws = table_sheet(wb, name, headers, rows, header_style, formats, "yyyy/m/d")
         for column in ws.columns:
             width = max(len(str(c.value or "")) for c in column)
             ws.column_dimensions[column[0].column_letter].width = min(60, max(8, width * 1.8 + 2))
