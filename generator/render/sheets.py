@@ -497,10 +497,7 @@ class _CellTails:
         self.others: dict[tuple, str] = {}
 
     def find(self, value, style: tuple) -> str | None:
-        """The cell's XML after its reference, made on its first sight; None for a cell not written.
-
-        `_rows_xml` does the same inline, for speed.
-        """
+        """The cell's XML after its reference, made on its first sight; None for a cell not written."""
         cls = value.__class__
         if style is _PLAIN and (cls is str or cls is int):
             tail = self.plain.get(value)
@@ -574,7 +571,7 @@ def _row_head(number: int, heights: dict[int, float]) -> str:
 def _rows_xml(rows: list[list], row_styles: list, first: int, heights: dict[int, float], starts: list[str],
               tails: _CellTails, out: list[str]) -> None:
     """Rows numbered from `first`, cell by cell, in column order: a style gets its xf id at its first cell."""
-    plain, others, xf_ids = tails.plain, tails.others, tails.xf_ids
+    plain, find = tails.plain, tails.find
     for number, (values, styles) in enumerate(zip(rows, row_styles), start=first):
         out.append(_row_head(number, heights))
         end = f'{number}"'
@@ -585,19 +582,14 @@ def _rows_xml(rows: list[list], row_styles: list, first: int, heights: dict[int,
         else:
             cell_styles = repeat(_PLAIN)
         for start, value, style in zip(starts, values, cell_styles):
-            # _CellTails.find, inline: this runs once per cell.
+            # The usual cell, unstyled text or number seen before, without a call; the rest by find.
             cls = value.__class__
             if style is _PLAIN and (cls is str or cls is int):
-                tail = plain.get(value)
-                if tail is None:
-                    tail = plain[value] = _cell_tail(value, style, xf_ids, _openpyxl())
-            elif value is None and style == _PLAIN:
-                continue        # a cell openpyxl made but nothing was put in
+                tail = plain.get(value) or find(value, style)
             else:
-                key = (cls, value if cls in _ALIKE_CLASSES else repr(value), style)
-                tail = others.get(key)
+                tail = find(value, style)
                 if tail is None:
-                    tail = others[key] = _cell_tail(value, style, xf_ids, _openpyxl())
+                    continue        # a cell openpyxl made but nothing was put in
             out.append(f"{start}{end}{tail}")
         out.append("</row>")
 
